@@ -1,0 +1,218 @@
+//! Building the forest: Annoy's recursive random-projection split, one tree per task.
+//!
+//! Each tree is built on its own with its own generator, seeded `seed + tree_number`, into its
+//! own buffer, and the buffers are laid out in tree order. So the bytes of an index depend on
+//! the data, the seed and the tree count, never on the number of threads. Inside a tree the
+//! nodes are in Annoy's order: post-order, the smaller side first, the root last.
+
+use crate::error::{Error, Result};
+use crate::format::{Layout, Node, NodeBuf, NodeMut};
+use crate::metric::Space;
+use crate::random::Kiss64;
+use rayon::prelude::*;
+
+/// Split attempts before settling for an unbalanced one.
+const SPLIT_ATTEMPTS: usize = 3;
+
+/// How many trees to build.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum TreeCount {
+    Exactly(usize),
+    /// Annoy's `n_trees = -1`: add trees until the tree nodes outnumber the items.
+    Auto,
+}
+
+/// One tree's node records. Child ids that point to nodes of this tree are stored as
+/// `-(local index + 1)` until the tree's place in the file is known (`place`).
+pub(crate) struct Tree {
+    bytes: Vec<u8>,
+    n_nodes: usize,
+}
+
+impl Tree {
+    pub(crate) fn n_nodes(&self) -> usize {
+        self.n_nodes
+    }
+
+    fn push(&mut self, record: &[u8]) -> i32 {
+        self.bytes.extend_from_slice(record);
+        self.n_nodes += 1;
+        -(self.n_nodes as i32)
+    }
+
+    /// Copies the tree into `out` (its place in the index, starting at node `base`), turning
+    /// local child references into node ids. Returns the root's record.
+    pub(crate) fn place<'a>(&self, layout: &Layout, base: usize, out: &'a mut [u8]) -> &'a [u8] {
+        let s = layout.node_size();
+        out.copy_from_slice(&self.bytes);
+        for record in out.chunks_exact_mut(s) {
+            let mut node = NodeMut(record);
+            if node.as_node().n_descendants() as i64 > layout.max_bucket() as i64 {
+                for c in 0..2 {
+                    let child = node.as_node().child(layout, c);
+                    if child < 0 {
+                        node.set_i32(layout.children + 4 * c, (base as i64 - child as i64 - 1) as i32);
+                    }
+                }
+            }
+        }
+        &out[out.len() - s..]
+    }
+}
+
+/// Builds trees over the item records `items` (nodes `0..n_items`).
+pub(crate) struct TreeBuilder<'a, S: Space> {
+    space: &'a S,
+    layout: Layout,
+    items: &'a [u8],
+    n_items: usize,
+}
+
+impl<'a, S: Space> TreeBuilder<'a, S> {
+    pub(crate) fn new(space: &'a S, items: &'a [u8], n_items: usize) -> Self {
+        let layout = space.layout();
+        debug_assert!(items.len() >= n_items * layout.node_size());
+        TreeBuilder {
+            space,
+            layout,
+            items,
+            n_items,
+        }
+    }
+
+    fn item(&self, id: i32) -> Node<'a> {
+        let s = self.layout.node_size();
+        let i = id as usize;
+        Node(&self.items[i * s..(i + 1) * s])
+    }
+
+    /// Builds the forest on a private pool of `n_threads` threads; `progress` is told the
+    /// number of finished trees as they finish.
+    pub(crate) fn build_forest(
+        &self,
+        count: TreeCount,
+        n_threads: usize,
+        seed: u64,
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> Result<Vec<Tree>> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(n_threads)
+            // The recursion is as deep as the tree; give it room for degenerate data.
+            .stack_size(64 << 20)
+            .build()
+            .map_err(|e| Error::invalid(format!("cannot start {n_threads} build threads: {e}")))?;
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        let build_range = |range: std::ops::Range<usize>| -> Vec<Tree> {
+            pool.install(|| {
+                range
+                    .into_par_iter()
+                    .map(|t| {
+                        let tree = self.build_tree(seed.wrapping_add(t as u64));
+                        progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
+                        tree
+                    })
+                    .collect()
+            })
+        };
+        match count {
+            TreeCount::Exactly(n) => Ok(build_range(0..n)),
+            TreeCount::Auto => {
+                // Build in rounds of one tree per thread and keep the same prefix a
+                // one-tree-at-a-time build would keep, so the result is thread-independent.
+                let mut trees = Vec::new();
+                let mut n_nodes = self.n_items;
+                loop {
+                    let start = trees.len();
+                    for tree in build_range(start..start + n_threads) {
+                        if n_nodes >= 2 * self.n_items {
+                            return Ok(trees);
+                        }
+                        n_nodes += tree.n_nodes();
+                        trees.push(tree);
+                    }
+                }
+            }
+        }
+    }
+
+    /// One tree from every item that exists (holes are skipped).
+    pub(crate) fn build_tree(&self, seed: u64) -> Tree {
+        let indices: Vec<i32> = (0..self.n_items as i32)
+            .filter(|&i| self.item(i).n_descendants() >= 1)
+            .collect();
+        let mut rng = Kiss64::new(seed);
+        let mut tree = Tree {
+            bytes: Vec::new(),
+            n_nodes: 0,
+        };
+        self.make_tree(indices, true, &mut rng, &mut tree);
+        tree
+    }
+
+    /// Annoy's `_make_tree`: returns an item id, or a local node reference (negative).
+    fn make_tree(&self, indices: Vec<i32>, is_root: bool, rng: &mut Kiss64, tree: &mut Tree) -> i32 {
+        let n = indices.len();
+        let max_bucket = self.layout.max_bucket();
+        if n == 1 && !is_root {
+            return indices[0];
+        }
+        // A root keeps n_items in n_descendants: that is how readers find the roots.
+        let n_descendants = if is_root { self.n_items } else { n } as i32;
+        let mut record = NodeBuf::zeroed(self.layout.node_size());
+        if n <= max_bucket && (!is_root || self.n_items <= max_bucket || n == 1) {
+            let mut node = record.node_mut();
+            node.set_i32(0, n_descendants);
+            for (k, &id) in indices.iter().enumerate() {
+                node.set_i32(self.layout.children + 4 * k, id);
+            }
+            return tree.push(record.bytes());
+        }
+
+        let nodes: Vec<Node<'a>> = indices.iter().map(|&i| self.item(i)).collect();
+        let mut sides: [Vec<i32>; 2] = [Vec::new(), Vec::new()];
+        for _ in 0..SPLIT_ATTEMPTS {
+            sides[0].clear();
+            sides[1].clear();
+            record.clear();
+            self.space.create_split(&nodes, rng, &mut record);
+            for (&id, &node) in indices.iter().zip(&nodes) {
+                let side = self.space.side(record.node(), node, rng);
+                sides[side as usize].push(id);
+            }
+            if imbalance(&sides) < 0.95 {
+                break;
+            }
+        }
+        // Still lopsided (many identical points): give up on the plane and deal randomly.
+        while imbalance(&sides) > 0.99 {
+            sides[0].clear();
+            sides[1].clear();
+            let l = self.layout;
+            record.node_mut().0[l.vector..].fill(0);
+            for &id in &indices {
+                sides[rng.flip() as usize].push(id);
+            }
+        }
+        drop(nodes);
+        drop(indices);
+
+        let flip = (sides[0].len() > sides[1].len()) as usize;
+        let mut children = [0i32; 2];
+        for side in [flip, 1 - flip] {
+            children[side] = self.make_tree(std::mem::take(&mut sides[side]), false, rng, tree);
+        }
+        let mut node = record.node_mut();
+        node.set_i32(0, n_descendants);
+        node.set_i32(self.layout.children, children[0]);
+        node.set_i32(self.layout.children + 4, children[1]);
+        tree.push(record.bytes())
+    }
+}
+
+/// Annoy's `_split_imbalance`, with its float/double mix.
+fn imbalance(sides: &[Vec<i32>; 2]) -> f64 {
+    let ls = sides[0].len() as f32;
+    let rs = sides[1].len() as f32;
+    let f = (ls as f64 / ((ls + rs) as f64 + 1e-9)) as f32;
+    f.max(1.0 - f) as f64
+}

@@ -1,0 +1,221 @@
+//! Annoy's on-disk format: a flat array of fixed-size node records, native (little-endian) byte
+//! order, no header. Node `i` starts at byte `i * node_size`; items come first, then the tree
+//! nodes, then a copy of every root (see `shared/docs/annoy-format.md`, section 1).
+//!
+//! Every record starts with `n_descendants: i32`. Where the child ids and the vector start
+//! depends on the metric (`Layout`). A record is one of three kinds:
+//! an item (`n_descendants == 1`, id below `n_items`), a bucket listing up to `K` item ids, or a
+//! split with two child ids and a hyperplane.
+
+#[cfg(target_endian = "big")]
+compile_error!("Annoy index files are little-endian; big-endian targets are not supported");
+
+/// Byte offsets inside a node record for one metric.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Layout {
+    /// Where `children[0]` (and a bucket's id list) starts.
+    pub children: usize,
+    /// Where the vector `v` starts.
+    pub vector: usize,
+    /// Bytes per vector element (4 for f32, 8 for hamming's u64 words).
+    pub elem_size: usize,
+    /// Vector elements per node.
+    pub n_elems: usize,
+}
+
+impl Layout {
+    pub(crate) fn node_size(&self) -> usize {
+        self.vector + self.n_elems * self.elem_size
+    }
+
+    /// The most item ids a bucket can hold: the room from `children` to the end of the record.
+    pub(crate) fn max_bucket(&self) -> usize {
+        (self.node_size() - self.children) / 4
+    }
+}
+
+/// A read-only view of one node record.
+#[derive(Clone, Copy)]
+pub(crate) struct Node<'a>(pub &'a [u8]);
+
+impl<'a> Node<'a> {
+    #[inline]
+    pub(crate) fn i32_at(self, offset: usize) -> i32 {
+        i32::from_le_bytes(self.0[offset..offset + 4].try_into().unwrap())
+    }
+
+    #[inline]
+    pub(crate) fn f32_at(self, offset: usize) -> f32 {
+        f32::from_le_bytes(self.0[offset..offset + 4].try_into().unwrap())
+    }
+
+    #[inline]
+    pub(crate) fn n_descendants(self) -> i32 {
+        self.i32_at(0)
+    }
+
+    /// `children[k]`, or the k-th id of a bucket.
+    #[inline]
+    pub(crate) fn child(self, layout: &Layout, k: usize) -> i32 {
+        self.i32_at(layout.children + 4 * k)
+    }
+
+    #[inline]
+    pub(crate) fn floats(self, offset: usize, n: usize) -> &'a [f32] {
+        cast_slice(&self.0[offset..offset + 4 * n])
+    }
+
+    #[inline]
+    pub(crate) fn words(self, offset: usize, n: usize) -> &'a [u64] {
+        cast_slice(&self.0[offset..offset + 8 * n])
+    }
+}
+
+/// A mutable view of one node record.
+pub(crate) struct NodeMut<'a>(pub &'a mut [u8]);
+
+impl NodeMut<'_> {
+    pub(crate) fn as_node(&self) -> Node<'_> {
+        Node(self.0)
+    }
+
+    pub(crate) fn set_i32(&mut self, offset: usize, value: i32) {
+        self.0[offset..offset + 4].copy_from_slice(&value.to_le_bytes());
+    }
+
+    pub(crate) fn set_f32(&mut self, offset: usize, value: f32) {
+        self.0[offset..offset + 4].copy_from_slice(&value.to_le_bytes());
+    }
+
+    pub(crate) fn floats_mut(&mut self, offset: usize, n: usize) -> &mut [f32] {
+        cast_slice_mut(&mut self.0[offset..offset + 4 * n])
+    }
+
+    pub(crate) fn words_mut(&mut self, offset: usize, n: usize) -> &mut [u64] {
+        cast_slice_mut(&mut self.0[offset..offset + 8 * n])
+    }
+}
+
+/// An owned, 8-byte aligned record: split planes under construction, query nodes, centroids.
+#[derive(Clone)]
+pub(crate) struct NodeBuf {
+    words: Vec<u64>,
+    len: usize,
+}
+
+impl NodeBuf {
+    pub(crate) fn zeroed(node_size: usize) -> Self {
+        NodeBuf {
+            words: vec![0; node_size.div_ceil(8)],
+            len: node_size,
+        }
+    }
+
+    pub(crate) fn node(&self) -> Node<'_> {
+        Node(&words_as_bytes(&self.words)[..self.len])
+    }
+
+    pub(crate) fn node_mut(&mut self) -> NodeMut<'_> {
+        let len = self.len;
+        NodeMut(&mut words_as_bytes_mut(&mut self.words)[..len])
+    }
+
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &words_as_bytes(&self.words)[..self.len]
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.words.fill(0);
+    }
+}
+
+/// Reinterprets little-endian bytes as `T` values (`f32` or `u64`).
+///
+/// Panics if the bytes are not aligned for `T`: every buffer this crate reads from is 8-byte
+/// aligned (a `Vec<u64>` or a page-aligned map) and every node size and field offset is a
+/// multiple of the element size, so this never fires on the library's own buffers.
+fn cast_slice<T: Plain>(bytes: &[u8]) -> &[T] {
+    assert!(bytes.as_ptr().align_offset(std::mem::align_of::<T>()) == 0);
+    // SAFETY: the pointer is aligned for T (checked above), the length is a whole number of Ts
+    // (callers slice `n * size_of::<T>()` bytes), and `Plain` types accept any bit pattern.
+    unsafe {
+        std::slice::from_raw_parts(
+            bytes.as_ptr().cast::<T>(),
+            bytes.len() / std::mem::size_of::<T>(),
+        )
+    }
+}
+
+fn cast_slice_mut<T: Plain>(bytes: &mut [u8]) -> &mut [T] {
+    assert!(bytes.as_ptr().align_offset(std::mem::align_of::<T>()) == 0);
+    // SAFETY: as in `cast_slice`; the exclusive borrow of the bytes is moved into the result.
+    unsafe {
+        std::slice::from_raw_parts_mut(
+            bytes.as_mut_ptr().cast::<T>(),
+            bytes.len() / std::mem::size_of::<T>(),
+        )
+    }
+}
+
+pub(crate) fn words_as_bytes(words: &[u64]) -> &[u8] {
+    // SAFETY: u8 has no alignment requirement and every byte of a u64 is initialised.
+    unsafe { std::slice::from_raw_parts(words.as_ptr().cast::<u8>(), words.len() * 8) }
+}
+
+pub(crate) fn words_as_bytes_mut(words: &mut [u64]) -> &mut [u8] {
+    // SAFETY: as above; any byte pattern written is a valid u64.
+    unsafe { std::slice::from_raw_parts_mut(words.as_mut_ptr().cast::<u8>(), words.len() * 8) }
+}
+
+/// Types valid for every bit pattern, so bytes can be viewed as them.
+pub(crate) trait Plain: Copy {}
+impl Plain for f32 {}
+impl Plain for u64 {}
+
+/// Finds the roots of a file's trees and its item count (spec section 1.7).
+///
+/// Like Annoy, this takes the run of nodes at the end of the file whose `n_descendants` equal
+/// the last one's: the root copies, possibly preceded by original roots. Unlike Annoy's
+/// heuristic, which counts tiny indexes' trees twice (or 2q+1 times), every leading node of
+/// the run that has an identical record later in the run is recognised as an original and
+/// dropped, and item records are never taken for roots.
+pub(crate) fn find_roots(
+    bytes: &[u8],
+    layout: &Layout,
+    n_nodes: usize,
+) -> crate::Result<(usize, Vec<i32>)> {
+    use crate::Error;
+    let s = layout.node_size();
+    let node = |i: usize| Node(&bytes[i * s..(i + 1) * s]);
+    if n_nodes == 0 {
+        return Err(Error::corrupt("the file holds no nodes"));
+    }
+    if n_nodes - 1 > i32::MAX as usize {
+        return Err(Error::corrupt(format!(
+            "{n_nodes} nodes are more than 32-bit node ids can address"
+        )));
+    }
+    let m = node(n_nodes - 1).n_descendants();
+    if m < 0 || m as usize >= n_nodes {
+        return Err(Error::corrupt(format!(
+            "the last node claims {m} items, but the file holds only {n_nodes} nodes \
+             (wrong metric or dimension?)"
+        )));
+    }
+    let n_items = m as usize;
+    let mut start = n_nodes - 1;
+    while start > n_items && node(start - 1).n_descendants() == m {
+        start -= 1;
+    }
+    let mut last_position = std::collections::HashMap::new();
+    for i in start..n_nodes {
+        last_position.insert(node(i).0, i);
+    }
+    let run = n_nodes - start;
+    let mut originals = 0;
+    while originals < run / 2 && last_position[node(start + originals).0] > start + originals {
+        originals += 1;
+    }
+    let roots = (start + originals..n_nodes).map(|i| i as i32).collect();
+    Ok((n_items, roots))
+}

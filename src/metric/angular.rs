@@ -1,0 +1,127 @@
+//! Angular: cosine distance reported as `sqrt(2 - 2 cos)`.
+//!
+//! Record: `n_descendants: i32 @0`, `children[2]: i32 @4` sharing its first 4 bytes with
+//! `norm: f32` (an item's squared length), `v: [f32; dim] @12`.
+
+use super::kernels::Kernels;
+use super::two_means::{two_means, update_mean, MeanSpace};
+use super::{normalize, plane_priorities, plane_side, Space};
+use crate::format::{Layout, Node, NodeBuf, NodeMut};
+use crate::random::Kiss64;
+
+const NORM: usize = 4;
+const V: usize = 12;
+
+pub(crate) struct Angular {
+    dim: usize,
+    k: &'static Kernels,
+}
+
+impl Angular {
+    pub(crate) fn new(dim: usize, k: &'static Kernels) -> Self {
+        Angular { dim, k }
+    }
+
+    fn v<'a>(&self, n: Node<'a>) -> &'a [f32] {
+        n.floats(V, self.dim)
+    }
+
+    /// The stored squared norm, or computed when zero (files from before 2015 store 0).
+    fn squared_norm(&self, n: Node<'_>) -> f32 {
+        let stored = n.f32_at(NORM);
+        if stored != 0.0 {
+            stored
+        } else {
+            (self.k.dot)(self.v(n), self.v(n))
+        }
+    }
+}
+
+impl Space for Angular {
+    fn layout(&self) -> Layout {
+        Layout {
+            children: 4,
+            vector: V,
+            elem_size: 4,
+            n_elems: self.dim,
+        }
+    }
+
+    fn store(&self, node: &mut NodeMut<'_>, vector: &[f32]) {
+        node.floats_mut(V, self.dim).copy_from_slice(vector);
+        self.init_record(node);
+    }
+
+    fn init_record(&self, node: &mut NodeMut<'_>) {
+        let v = node.as_node().floats(V, self.dim);
+        let norm = (self.k.dot)(v, v);
+        node.set_f32(NORM, norm);
+    }
+
+    fn vector(&self, node: Node<'_>, out: &mut Vec<f32>) {
+        out.extend_from_slice(self.v(node));
+    }
+
+    fn distance(&self, a: Node<'_>, b: Node<'_>) -> f32 {
+        let pp = self.squared_norm(a);
+        let qq = self.squared_norm(b);
+        let pq = (self.k.dot)(self.v(a), self.v(b));
+        let ppqq = pp * qq;
+        if ppqq > 0.0 {
+            // Annoy evaluates this in double from float inputs; keep it for the last bits.
+            (2.0 - 2.0 * pq as f64 / ppqq.sqrt() as f64) as f32
+        } else {
+            2.0
+        }
+    }
+
+    fn user_distance(&self, d: f32) -> f32 {
+        d.max(0.0).sqrt()
+    }
+
+    fn child_priorities(&self, parent: f32, split: Node<'_>, query: Node<'_>) -> [f32; 2] {
+        plane_priorities(parent, (self.k.dot)(self.v(split), self.v(query)))
+    }
+
+    fn create_split(&self, items: &[Node<'_>], rng: &mut Kiss64, split: &mut NodeBuf) {
+        let [p, q] = two_means(self, items, rng);
+        let mut s = split.node_mut();
+        let v = s.floats_mut(V, self.dim);
+        for ((vz, pz), qz) in v.iter_mut().zip(self.v(p.node())).zip(self.v(q.node())) {
+            *vz = pz - qz;
+        }
+        normalize(v, self.k.dot);
+    }
+
+    fn side(&self, split: Node<'_>, item: Node<'_>, rng: &mut Kiss64) -> bool {
+        plane_side((self.k.dot)(self.v(split), self.v(item)), rng)
+    }
+}
+
+impl MeanSpace for Angular {
+    const COSINE: bool = true;
+
+    fn node_size(&self) -> usize {
+        self.layout().node_size()
+    }
+
+    fn normalize(&self, p: &mut NodeMut<'_>) {
+        normalize(p.floats_mut(V, self.dim), self.k.dot);
+    }
+
+    fn init(&self, p: &mut NodeMut<'_>) {
+        self.init_record(p);
+    }
+
+    fn distance(&self, p: Node<'_>, item: Node<'_>) -> f32 {
+        Space::distance(self, p, item)
+    }
+
+    fn weight(&self, item: Node<'_>) -> f32 {
+        (self.k.dot)(self.v(item), self.v(item)).sqrt()
+    }
+
+    fn update(&self, p: &mut NodeMut<'_>, item: Node<'_>, weight: f32, count: i32) {
+        update_mean(p.floats_mut(V, self.dim), self.v(item), weight, count);
+    }
+}

@@ -1,0 +1,203 @@
+//! Dot (inner product), reduced to angular search by giving every item an extra coordinate
+//! `dot_factor = sqrt(M² - |v|²)`, M being the largest item norm (Bachrach et al., 2014), so all
+//! augmented items have the same length. Queries take the extra coordinate as 0.
+//!
+//! Two layouts (`MAIN`):
+//! - Annoy 1.17.3: `n_descendants @0`, `children[2] @4`, `dot_factor: f32 @12`, `v @16`.
+//! - Annoy main:   as above plus `norm: f32 @16` (M²) and `built: u8 @20`, `v @24`.
+//!
+//! 1.17.3's quirks are kept so its files and trees stay as Annoy makes them: a split's margin
+//! adds the node's own `dot_factor²`, and two-means ignores the extra coordinate.
+
+use super::kernels::Kernels;
+use super::two_means::{two_means, update_mean, MeanSpace};
+use super::{normalize, plane_priorities, plane_side, Space};
+use crate::format::{Layout, Node, NodeBuf, NodeMut};
+use crate::random::Kiss64;
+
+const DOT_FACTOR: usize = 12;
+/// Main layout only.
+const NORM: usize = 16;
+const BUILT: usize = 20;
+
+pub(crate) struct Dot<const MAIN: bool> {
+    dim: usize,
+    k: &'static Kernels,
+}
+
+impl<const MAIN: bool> Dot<MAIN> {
+    const V: usize = if MAIN { 24 } else { 16 };
+
+    pub(crate) fn new(dim: usize, k: &'static Kernels) -> Self {
+        Dot { dim, k }
+    }
+
+    fn v<'a>(&self, n: Node<'a>) -> &'a [f32] {
+        n.floats(Self::V, self.dim)
+    }
+
+    fn margin(&self, split: Node<'_>, x: Node<'_>) -> f32 {
+        let df = split.f32_at(DOT_FACTOR);
+        let extra = if MAIN { df * x.f32_at(DOT_FACTOR) } else { df * df };
+        (self.k.dot)(self.v(split), self.v(x)) + extra
+    }
+
+    /// |(v, dot_factor)|², the augmented squared length.
+    fn augmented_sq(&self, n: Node<'_>) -> f32 {
+        let df = n.f32_at(DOT_FACTOR);
+        (self.k.dot)(self.v(n), self.v(n)) + df * df
+    }
+
+    /// Scales `(v, dot_factor)` to unit length together.
+    fn normalize_augmented(&self, n: &mut NodeMut<'_>) {
+        let norm = self.augmented_sq(n.as_node()).sqrt();
+        if norm > 0.0 {
+            let df = n.as_node().f32_at(DOT_FACTOR);
+            for x in n.floats_mut(Self::V, self.dim) {
+                *x /= norm;
+            }
+            n.set_f32(DOT_FACTOR, df / norm);
+        }
+    }
+}
+
+impl<const MAIN: bool> Space for Dot<MAIN> {
+    fn layout(&self) -> Layout {
+        Layout {
+            children: 4,
+            vector: Self::V,
+            elem_size: 4,
+            n_elems: self.dim,
+        }
+    }
+
+    fn store(&self, node: &mut NodeMut<'_>, vector: &[f32]) {
+        node.floats_mut(Self::V, self.dim).copy_from_slice(vector);
+    }
+
+    fn vector(&self, node: Node<'_>, out: &mut Vec<f32>) {
+        out.extend_from_slice(self.v(node));
+    }
+
+    fn distance(&self, a: Node<'_>, b: Node<'_>) -> f32 {
+        -(self.k.dot)(self.v(a), self.v(b))
+    }
+
+    fn user_distance(&self, d: f32) -> f32 {
+        -d
+    }
+
+    fn child_priorities(&self, parent: f32, split: Node<'_>, query: Node<'_>) -> [f32; 2] {
+        plane_priorities(parent, self.margin(split, query))
+    }
+
+    fn preprocess(&self, items: &mut [u8], n_items: usize) {
+        let s = self.layout().node_size();
+        let norms: Vec<f32> = (0..n_items)
+            .map(|i| {
+                let v = self.v(Node(&items[i * s..(i + 1) * s]));
+                let d = (self.k.dot)(v, v);
+                if d < 0.0 {
+                    0.0
+                } else {
+                    d.sqrt()
+                }
+            })
+            .collect();
+        let max = norms.iter().fold(0.0f32, |m, &n| if n > m { n } else { m });
+        for (i, norm) in norms.iter().enumerate() {
+            let mut node = NodeMut(&mut items[i * s..(i + 1) * s]);
+            let diff = max * max - norm * norm;
+            node.set_f32(DOT_FACTOR, if diff < 0.0 { 0.0 } else { diff.sqrt() });
+            if MAIN {
+                node.set_f32(NORM, max * max);
+            }
+        }
+    }
+
+    fn postprocess(&self, items: &mut [u8], n_items: usize) {
+        if MAIN {
+            let s = self.layout().node_size();
+            for i in 0..n_items {
+                items[i * s + BUILT] = 1;
+            }
+        }
+    }
+
+    fn create_split(&self, items: &[Node<'_>], rng: &mut Kiss64, split: &mut NodeBuf) {
+        let [p, q] = two_means(self, items, rng);
+        let (p, q) = (p.node(), q.node());
+        let mut s = split.node_mut();
+        for ((vz, pz), qz) in s.floats_mut(Self::V, self.dim).iter_mut().zip(self.v(p)).zip(self.v(q)) {
+            *vz = pz - qz;
+        }
+        s.set_f32(DOT_FACTOR, p.f32_at(DOT_FACTOR) - q.f32_at(DOT_FACTOR));
+        self.normalize_augmented(&mut s);
+    }
+
+    fn side(&self, split: Node<'_>, item: Node<'_>, rng: &mut Kiss64) -> bool {
+        plane_side(self.margin(split, item), rng)
+    }
+}
+
+impl<const MAIN: bool> MeanSpace for Dot<MAIN> {
+    const COSINE: bool = true;
+
+    fn node_size(&self) -> usize {
+        self.layout().node_size()
+    }
+
+    fn normalize(&self, p: &mut NodeMut<'_>) {
+        if MAIN {
+            self.normalize_augmented(p);
+        } else {
+            normalize(p.floats_mut(Self::V, self.dim), self.k.dot);
+        }
+    }
+
+    fn init(&self, p: &mut NodeMut<'_>) {
+        if MAIN {
+            let sq = self.augmented_sq(p.as_node());
+            p.set_f32(NORM, sq);
+        }
+    }
+
+    fn distance(&self, p: Node<'_>, item: Node<'_>) -> f32 {
+        if !MAIN {
+            return -(self.k.dot)(self.v(p), self.v(item));
+        }
+        // Angular distance between the augmented vectors.
+        let sq = |n: Node<'_>| {
+            let stored = n.f32_at(NORM);
+            if stored != 0.0 {
+                stored
+            } else {
+                self.augmented_sq(n)
+            }
+        };
+        let ppqq = sq(p) * sq(item);
+        let pq = (self.k.dot)(self.v(p), self.v(item)) + p.f32_at(DOT_FACTOR) * item.f32_at(DOT_FACTOR);
+        if ppqq > 0.0 {
+            (2.0 - 2.0 * pq as f64 / ppqq.sqrt() as f64) as f32
+        } else {
+            2.0
+        }
+    }
+
+    fn weight(&self, item: Node<'_>) -> f32 {
+        if MAIN {
+            self.augmented_sq(item).sqrt()
+        } else {
+            (self.k.dot)(self.v(item), self.v(item)).sqrt()
+        }
+    }
+
+    fn update(&self, p: &mut NodeMut<'_>, item: Node<'_>, weight: f32, count: i32) {
+        update_mean(p.floats_mut(Self::V, self.dim), self.v(item), weight, count);
+        if MAIN {
+            let mut df = [p.as_node().f32_at(DOT_FACTOR)];
+            update_mean(&mut df, &[item.f32_at(DOT_FACTOR)], weight, count);
+            p.set_f32(DOT_FACTOR, df[0]);
+        }
+    }
+}

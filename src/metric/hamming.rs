@@ -1,0 +1,115 @@
+//! Hamming: bit vectors packed into u64 words, distance = number of differing bits.
+//!
+//! Record: `n_descendants @0`, `children[2] @4`, 4 bytes of padding, `v: [u64; W] @16` with
+//! `W = ceil(bits / 64)`. Input value `j` becomes bit `j % 64` of word `j / 64` when > 0.5.
+//! A split is one bit: `v[0]` holds its index `b`, testing bit `63 - b % 64` of word `b / 64`.
+
+use super::kernels::Kernels;
+use super::Space;
+use crate::format::{Layout, Node, NodeBuf, NodeMut};
+use crate::random::Kiss64;
+
+const V: usize = 16;
+/// Random bit picks tried before scanning every bit in order.
+const RANDOM_PICKS: usize = 20;
+
+pub(crate) struct Hamming {
+    bits: usize,
+    words: usize,
+    k: &'static Kernels,
+}
+
+impl Hamming {
+    pub(crate) fn new(bits: usize, k: &'static Kernels) -> Self {
+        Hamming {
+            bits,
+            words: bits.div_ceil(64),
+            k,
+        }
+    }
+
+    fn v<'a>(&self, n: Node<'a>) -> &'a [u64] {
+        n.words(V, self.words)
+    }
+
+    /// Whether `x` has the bit that `split` tests. A bit index beyond the vector (only in a
+    /// damaged file) reads as unset.
+    fn bit(&self, split: Node<'_>, x: Node<'_>) -> bool {
+        let b = self.v(split)[0];
+        let word = b / 64;
+        if word >= self.words as u64 {
+            return false;
+        }
+        (self.v(x)[word as usize] >> (63 - b % 64)) & 1 == 1
+    }
+}
+
+impl Space for Hamming {
+    fn layout(&self) -> Layout {
+        Layout {
+            children: 4,
+            vector: V,
+            elem_size: 8,
+            n_elems: self.words,
+        }
+    }
+
+    fn store(&self, node: &mut NodeMut<'_>, vector: &[f32]) {
+        let words = node.words_mut(V, self.words);
+        words.fill(0);
+        for (j, &x) in vector.iter().enumerate() {
+            if x > 0.5 {
+                words[j / 64] |= 1 << (j % 64);
+            }
+        }
+    }
+
+    fn vector(&self, node: Node<'_>, out: &mut Vec<f32>) {
+        let words = self.v(node);
+        out.extend((0..self.bits).map(|j| ((words[j / 64] >> (j % 64)) & 1) as f32));
+    }
+
+    fn distance(&self, a: Node<'_>, b: Node<'_>) -> f32 {
+        (self.k.hamming)(self.v(a), self.v(b)) as f32
+    }
+
+    fn user_distance(&self, d: f32) -> f32 {
+        d
+    }
+
+    fn root_priority(&self) -> f32 {
+        0.0
+    }
+
+    /// Annoy counts down from 2⁶⁴−1 in unsigned integers, one per mismatched split; counting
+    /// down from 0 in f32 orders the same way (exactly, below 2²⁴ splits).
+    fn child_priorities(&self, parent: f32, split: Node<'_>, query: Node<'_>) -> [f32; 2] {
+        let m = self.bit(split, query);
+        [parent - m as u8 as f32, parent - (!m) as u8 as f32]
+    }
+
+    fn create_split(&self, items: &[Node<'_>], rng: &mut Kiss64, split: &mut NodeBuf) {
+        let n_bits = self.words * 64;
+        let mut s = split.node_mut();
+        let splits = |s: &NodeMut<'_>| {
+            let ones = items.iter().filter(|&&x| self.bit(s.as_node(), x)).count();
+            ones > 0 && ones < items.len()
+        };
+        for _ in 0..RANDOM_PICKS {
+            s.words_mut(V, self.words)[0] = rng.index(n_bits) as u64;
+            if splits(&s) {
+                return;
+            }
+        }
+        for b in 0..n_bits {
+            s.words_mut(V, self.words)[0] = b as u64;
+            if splits(&s) {
+                return;
+            }
+        }
+    }
+
+    fn side(&self, split: Node<'_>, item: Node<'_>, _rng: &mut Kiss64) -> bool {
+        self.bit(split, item)
+    }
+}

@@ -1,0 +1,117 @@
+//! Euclidean and manhattan, which share their record and their split planes.
+//!
+//! Record: `n_descendants: i32 @0`, `a: f32 @4` (the plane's offset), `children[2]: i32 @8`,
+//! `v: [f32; dim] @16`.
+
+use super::kernels::Kernels;
+use super::two_means::{two_means, update_mean, MeanSpace};
+use super::{normalize, plane_priorities, plane_side, Space};
+use crate::format::{Layout, Node, NodeBuf, NodeMut};
+use crate::random::Kiss64;
+
+const A: usize = 4;
+const V: usize = 16;
+
+/// `MANHATTAN = false` is euclidean.
+pub(crate) struct Minkowski<const MANHATTAN: bool> {
+    dim: usize,
+    k: &'static Kernels,
+}
+
+impl<const MANHATTAN: bool> Minkowski<MANHATTAN> {
+    pub(crate) fn new(dim: usize, k: &'static Kernels) -> Self {
+        Minkowski { dim, k }
+    }
+
+    fn v<'a>(&self, n: Node<'a>) -> &'a [f32] {
+        n.floats(V, self.dim)
+    }
+
+    fn margin(&self, split: Node<'_>, x: Node<'_>) -> f32 {
+        split.f32_at(A) + (self.k.dot)(self.v(split), self.v(x))
+    }
+}
+
+impl<const MANHATTAN: bool> Space for Minkowski<MANHATTAN> {
+    fn layout(&self) -> Layout {
+        Layout {
+            children: 8,
+            vector: V,
+            elem_size: 4,
+            n_elems: self.dim,
+        }
+    }
+
+    fn store(&self, node: &mut NodeMut<'_>, vector: &[f32]) {
+        node.floats_mut(V, self.dim).copy_from_slice(vector);
+    }
+
+    fn vector(&self, node: Node<'_>, out: &mut Vec<f32>) {
+        out.extend_from_slice(self.v(node));
+    }
+
+    fn distance(&self, a: Node<'_>, b: Node<'_>) -> f32 {
+        if MANHATTAN {
+            (self.k.manhattan)(self.v(a), self.v(b))
+        } else {
+            (self.k.euclidean)(self.v(a), self.v(b))
+        }
+    }
+
+    fn user_distance(&self, d: f32) -> f32 {
+        if MANHATTAN {
+            d.max(0.0)
+        } else {
+            d.max(0.0).sqrt()
+        }
+    }
+
+    fn child_priorities(&self, parent: f32, split: Node<'_>, query: Node<'_>) -> [f32; 2] {
+        plane_priorities(parent, self.margin(split, query))
+    }
+
+    fn create_split(&self, items: &[Node<'_>], rng: &mut Kiss64, split: &mut NodeBuf) {
+        let [p, q] = two_means(self, items, rng);
+        let (p, q) = (self.v(p.node()), self.v(q.node()));
+        let mut s = split.node_mut();
+        let v = s.floats_mut(V, self.dim);
+        for ((vz, pz), qz) in v.iter_mut().zip(p).zip(q) {
+            *vz = pz - qz;
+        }
+        normalize(v, self.k.dot);
+        // The plane passes through the midpoint of the two centroids.
+        let mut a = 0.0f32;
+        for ((vz, pz), qz) in v.iter().zip(p).zip(q) {
+            a += -vz * (pz + qz) / 2.0;
+        }
+        s.set_f32(A, a);
+    }
+
+    fn side(&self, split: Node<'_>, item: Node<'_>, rng: &mut Kiss64) -> bool {
+        plane_side(self.margin(split, item), rng)
+    }
+}
+
+impl<const MANHATTAN: bool> MeanSpace for Minkowski<MANHATTAN> {
+    const COSINE: bool = false;
+
+    fn node_size(&self) -> usize {
+        self.layout().node_size()
+    }
+
+    fn normalize(&self, p: &mut NodeMut<'_>) {
+        normalize(p.floats_mut(V, self.dim), self.k.dot);
+    }
+
+    fn distance(&self, p: Node<'_>, item: Node<'_>) -> f32 {
+        Space::distance(self, p, item)
+    }
+
+    fn weight(&self, _item: Node<'_>) -> f32 {
+        1.0
+    }
+
+    fn update(&self, p: &mut NodeMut<'_>, item: Node<'_>, weight: f32, count: i32) {
+        update_mean(p.floats_mut(V, self.dim), self.v(item), weight, count);
+    }
+}

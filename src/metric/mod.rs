@@ -1,0 +1,209 @@
+//! The five metrics. Each one decides, for its own node layout: how an item is stored, the
+//! distance, the margin of a split plane and the priority it gives to each child during a
+//! query, and how a split plane is made during build.
+
+mod angular;
+mod dot;
+mod hamming;
+pub(crate) mod kernels;
+mod minkowski;
+mod two_means;
+
+use crate::format::{Layout, Node, NodeBuf, NodeMut};
+use crate::random::Kiss64;
+use std::fmt;
+use std::str::FromStr;
+
+pub(crate) use angular::Angular;
+pub(crate) use dot::Dot;
+pub(crate) use hamming::Hamming;
+pub(crate) use minkowski::Minkowski;
+
+/// How distances are measured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Metric {
+    /// `sqrt(2 - 2 cos(x, y))`, the distance between the normalised vectors.
+    Angular,
+    /// `sqrt(Σ (xᵢ - yᵢ)²)`.
+    Euclidean,
+    /// `Σ |xᵢ - yᵢ|`.
+    Manhattan,
+    /// The inner product `Σ xᵢyᵢ`; larger is nearer.
+    Dot,
+    /// The number of differing bits; the dimension counts bits and a value > 0.5 is a set bit.
+    Hamming,
+}
+
+impl Metric {
+    pub const ALL: [Metric; 5] = [
+        Metric::Angular,
+        Metric::Euclidean,
+        Metric::Manhattan,
+        Metric::Dot,
+        Metric::Hamming,
+    ];
+
+    /// The name Annoy uses for the metric.
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::Angular => "angular",
+            Metric::Euclidean => "euclidean",
+            Metric::Manhattan => "manhattan",
+            Metric::Dot => "dot",
+            Metric::Hamming => "hamming",
+        }
+    }
+}
+
+impl fmt::Display for Metric {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Metric {
+    type Err = crate::Error;
+
+    /// Accepts Annoy's names and aliases ("angular", "euclidean", "manhattan", "dot", "hamming").
+    fn from_str(s: &str) -> crate::Result<Metric> {
+        match s {
+            "angular" => Ok(Metric::Angular),
+            "euclidean" => Ok(Metric::Euclidean),
+            "manhattan" => Ok(Metric::Manhattan),
+            "dot" => Ok(Metric::Dot),
+            "hamming" => Ok(Metric::Hamming),
+            _ => Err(crate::Error::invalid(format!(
+                "unknown metric {s:?}; expected angular, euclidean, manhattan, dot or hamming"
+            ))),
+        }
+    }
+}
+
+/// The two on-disk layouts of the dot metric: Annoy 1.17.3 (the PyPI release) stores one extra
+/// float per node, Annoy's main branch (after its "fix-dot-recall" change) stores three more
+/// fields and builds its splits differently. The files are not interchangeable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DotLayout {
+    /// Annoy 1.17.3, the PyPI release: node = 16 + 4·dim bytes. The default when writing.
+    Annoy117,
+    /// Annoy's main branch: node = 24 + 4·dim bytes.
+    AnnoyMain,
+}
+
+/// What every metric provides to the build and the query. All functions take node records
+/// (items, split planes, the query itself as a temporary node) in the metric's own layout.
+pub(crate) trait Space: Sync + Send {
+    fn layout(&self) -> Layout;
+
+    /// Stores a user vector into a fresh (zeroed) record and fills derived fields.
+    fn store(&self, node: &mut NodeMut<'_>, vector: &[f32]);
+
+    /// Refreshes fields derived from the vector after it was copied in raw (angular's norm).
+    fn init_record(&self, _node: &mut NodeMut<'_>) {}
+
+    /// The user-visible vector of a record (hamming unpacks bits to 0.0/1.0).
+    fn vector(&self, node: Node<'_>, out: &mut Vec<f32>);
+
+    /// The internal distance that ranks candidates (smaller is nearer).
+    fn distance(&self, a: Node<'_>, b: Node<'_>) -> f32;
+
+    /// The distance users see, from an internal one.
+    fn user_distance(&self, d: f32) -> f32;
+
+    /// The priority every root starts with: "not yet constrained".
+    fn root_priority(&self) -> f32 {
+        f32::INFINITY
+    }
+
+    /// Priorities of `[children[0], children[1]]` of a split, given its own priority.
+    fn child_priorities(&self, parent: f32, split: Node<'_>, query: Node<'_>) -> [f32; 2];
+
+    /// Work done on all item records before the trees are built (dot's extra dimension).
+    fn preprocess(&self, _items: &mut [u8], _n_items: usize) {}
+
+    /// Work done on all item records after the trees are built.
+    fn postprocess(&self, _items: &mut [u8], _n_items: usize) {}
+
+    /// Fills `split` with a hyperplane separating `items`.
+    fn create_split(&self, items: &[Node<'_>], rng: &mut Kiss64, split: &mut NodeBuf);
+
+    /// Which side of `split` the item falls on (`true` = `children[1]`).
+    fn side(&self, split: Node<'_>, item: Node<'_>, rng: &mut Kiss64) -> bool;
+}
+
+/// `std::min` as Annoy uses it: the first argument wins ties (and NaN comparisons).
+#[inline]
+pub(crate) fn annoy_min(a: f32, b: f32) -> f32 {
+    if b < a {
+        b
+    } else {
+        a
+    }
+}
+
+/// Child priorities for metrics whose margin is a signed distance to the plane.
+#[inline]
+pub(crate) fn plane_priorities(parent: f32, margin: f32) -> [f32; 2] {
+    [annoy_min(parent, -margin), annoy_min(parent, margin)]
+}
+
+/// The side of a signed margin; an exact zero is decided by a coin flip, as in Annoy.
+#[inline]
+pub(crate) fn plane_side(margin: f32, rng: &mut Kiss64) -> bool {
+    if margin != 0.0 {
+        margin > 0.0
+    } else {
+        rng.flip()
+    }
+}
+
+/// One concrete metric, chosen at run time; hot loops are monomorphised per variant.
+pub(crate) enum AnySpace {
+    Angular(Angular),
+    Euclidean(Minkowski<false>),
+    Manhattan(Minkowski<true>),
+    Dot117(Dot<false>),
+    DotMain(Dot<true>),
+    Hamming(Hamming),
+}
+
+impl AnySpace {
+    pub(crate) fn new(metric: Metric, dot_layout: DotLayout, dim: usize) -> AnySpace {
+        let k = kernels::best();
+        match metric {
+            Metric::Angular => AnySpace::Angular(Angular::new(dim, k)),
+            Metric::Euclidean => AnySpace::Euclidean(Minkowski::new(dim, k)),
+            Metric::Manhattan => AnySpace::Manhattan(Minkowski::new(dim, k)),
+            Metric::Dot => match dot_layout {
+                DotLayout::Annoy117 => AnySpace::Dot117(Dot::new(dim, k)),
+                DotLayout::AnnoyMain => AnySpace::DotMain(Dot::new(dim, k)),
+            },
+            Metric::Hamming => AnySpace::Hamming(Hamming::new(dim, k)),
+        }
+    }
+}
+
+/// Runs `$body` with `$s` bound to the concrete space inside an `AnySpace`.
+macro_rules! with_space {
+    ($any:expr, $s:ident => $body:expr) => {
+        match $any {
+            $crate::metric::AnySpace::Angular($s) => $body,
+            $crate::metric::AnySpace::Euclidean($s) => $body,
+            $crate::metric::AnySpace::Manhattan($s) => $body,
+            $crate::metric::AnySpace::Dot117($s) => $body,
+            $crate::metric::AnySpace::DotMain($s) => $body,
+            $crate::metric::AnySpace::Hamming($s) => $body,
+        }
+    };
+}
+pub(crate) use with_space;
+
+/// Scales `v` to unit length (no-op for the zero vector).
+pub(crate) fn normalize(v: &mut [f32], dot: kernels::Kernel) {
+    let norm = dot(v, v).sqrt();
+    if norm > 0.0 {
+        for x in v.iter_mut() {
+            *x /= norm;
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! Annoy's two-means step: the two centroids a float metric's split plane is drawn between.
+
+use crate::format::{Node, NodeBuf, NodeMut};
+use crate::random::Kiss64;
+
+/// Sampled k-means steps per split, as in Annoy.
+const ITERATIONS: usize = 200;
+
+/// What two-means needs from a float metric.
+pub(crate) trait MeanSpace {
+    /// Cosine mode normalises the starting points and every sample.
+    const COSINE: bool;
+    fn node_size(&self) -> usize;
+    /// Unit-normalises a centroid (cosine mode only).
+    fn normalize(&self, p: &mut NodeMut<'_>);
+    /// Refreshes derived fields of a centroid (angular: its squared norm).
+    fn init(&self, _p: &mut NodeMut<'_>) {}
+    fn distance(&self, p: Node<'_>, item: Node<'_>) -> f32;
+    /// The sample's length in cosine mode (1 otherwise); samples of length 0 are skipped.
+    fn weight(&self, item: Node<'_>) -> f32;
+    /// `p = (p·count + item/weight) / (count+1)`.
+    fn update(&self, p: &mut NodeMut<'_>, item: Node<'_>, weight: f32, count: i32);
+}
+
+/// Returns the two centroids `(p, q)` for `items` (at least two).
+pub(crate) fn two_means<M: MeanSpace>(m: &M, items: &[Node<'_>], rng: &mut Kiss64) -> [NodeBuf; 2] {
+    let count = items.len();
+    let i = rng.index(count);
+    let mut j = rng.index(count - 1);
+    if j >= i {
+        j += 1;
+    }
+    let start = |k: usize| {
+        let mut c = NodeBuf::zeroed(m.node_size());
+        c.node_mut().0.copy_from_slice(items[k].0);
+        if M::COSINE {
+            m.normalize(&mut c.node_mut());
+        }
+        m.init(&mut c.node_mut());
+        c
+    };
+    let (mut p, mut q) = (start(i), start(j));
+    let (mut ic, mut jc) = (1i32, 1i32);
+    for _ in 0..ITERATIONS {
+        let item = items[rng.index(count)];
+        let di = ic as f32 * m.distance(p.node(), item);
+        let dj = jc as f32 * m.distance(q.node(), item);
+        let weight = if M::COSINE { m.weight(item) } else { 1.0 };
+        if !(weight > 0.0) {
+            continue;
+        }
+        if di < dj {
+            m.update(&mut p.node_mut(), item, weight, ic);
+            m.init(&mut p.node_mut());
+            ic += 1;
+        } else if dj < di {
+            m.update(&mut q.node_mut(), item, weight, jc);
+            m.init(&mut q.node_mut());
+            jc += 1;
+        }
+    }
+    [p, q]
+}
+
+/// The running-mean update shared by the float metrics.
+#[inline]
+pub(crate) fn update_mean(p: &mut [f32], x: &[f32], weight: f32, count: i32) {
+    let c = count as f32;
+    for (pz, xz) in p.iter_mut().zip(x) {
+        *pz = (*pz * c + *xz / weight) / (c + 1.0);
+    }
+}

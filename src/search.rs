@@ -1,0 +1,173 @@
+//! The query: Annoy's best-first walk over all trees at once.
+//!
+//! A max-heap holds `(priority, node)`; every root starts unconstrained. Popping a split pushes
+//! both children with a priority bounded by the query's margin to the plane; popping a bucket or
+//! an item adds candidates. The walk stops after `search_k` candidates (duplicates included, as
+//! in Annoy); the unique candidates are then ranked by exact distance.
+//!
+//! Reading a file never trusts it: every node id is checked against the node count before it
+//! is read, and a walk that expands more splits than a forest can hold (a cycle in a damaged
+//! file) stops with an error instead of running forever.
+
+use crate::error::{Error, Result};
+use crate::format::{Layout, Node, NodeBuf};
+use crate::metric::Space;
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+/// One result: an item id and its distance to the query, in the metric's user units.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Neighbor {
+    pub id: u32,
+    pub distance: f32,
+}
+
+/// Reusable working memory for queries, so that a query allocates nothing once warmed up.
+/// One per thread; the same scratch serves any index.
+#[derive(Default)]
+pub struct Scratch {
+    heap: BinaryHeap<Entry>,
+    candidates: Vec<i32>,
+    scored: Vec<(f32, i32)>,
+    pub(crate) query: Option<NodeBuf>,
+    pub(crate) results: Vec<Neighbor>,
+}
+
+impl Scratch {
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+/// Heap entry, ordered as Annoy's `pair<T, S>`: by priority, then by node id.
+#[derive(Clone, Copy)]
+struct Entry(f32, i32);
+
+impl PartialEq for Entry {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Entry {}
+impl PartialOrd for Entry {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Entry {
+    fn cmp(&self, other: &Self) -> Ordering {
+        // partial_cmp: -0.0 equals +0.0 as in C++; NaN compares equal rather than panicking.
+        self.0
+            .partial_cmp(&other.0)
+            .unwrap_or(Ordering::Equal)
+            .then(self.1.cmp(&other.1))
+    }
+}
+
+/// A readable forest: all node records plus where the roots are.
+pub(crate) struct Forest<'a> {
+    pub nodes: &'a [u8],
+    pub layout: Layout,
+    pub n_items: usize,
+    pub n_nodes: usize,
+    pub roots: &'a [i32],
+}
+
+impl<'a> Forest<'a> {
+    /// Node `i`, which the caller has checked to be below `n_nodes`.
+    #[inline]
+    pub(crate) fn node(&self, i: usize) -> Node<'a> {
+        let s = self.layout.node_size();
+        Node(&self.nodes[i * s..(i + 1) * s])
+    }
+
+    fn is_item(&self, id: i32) -> bool {
+        id >= 0 && (id as usize) < self.n_items && self.node(id as usize).n_descendants() == 1
+    }
+
+    /// The `n` nearest items to `query` (a record in the metric's layout) found within
+    /// `search_k` candidates, written to `scratch.results`.
+    pub(crate) fn search<S: Space>(
+        &self,
+        space: &S,
+        query: Node<'_>,
+        n: usize,
+        search_k: usize,
+        scratch: &mut Scratch,
+    ) -> Result<()> {
+        let Scratch {
+            heap,
+            candidates,
+            scored,
+            results,
+            ..
+        } = scratch;
+        heap.clear();
+        candidates.clear();
+        scored.clear();
+        results.clear();
+        if n == 0 || search_k == 0 {
+            return Ok(());
+        }
+        let max_bucket = self.layout.max_bucket() as i64;
+        for &root in self.roots {
+            heap.push(Entry(space.root_priority(), root));
+        }
+        // A forest has fewer splits than nodes, and each tree is walked once per root entry.
+        let max_expansions = self.n_nodes.saturating_mul(2).saturating_add(self.roots.len());
+        let mut expansions = 0usize;
+        while candidates.len() < search_k {
+            let Some(Entry(priority, i)) = heap.pop() else {
+                break;
+            };
+            let node = self.node(i as usize);
+            let k = node.n_descendants() as i64;
+            if k == 1 && (i as usize) < self.n_items {
+                candidates.push(i);
+            } else if k <= max_bucket {
+                candidates.extend((0..k.max(0) as usize).map(|j| node.child(&self.layout, j)));
+            } else {
+                expansions += 1;
+                if expansions > max_expansions {
+                    return Err(Error::corrupt("the tree structure has a cycle"));
+                }
+                let children = [node.child(&self.layout, 0), node.child(&self.layout, 1)];
+                let priorities = space.child_priorities(priority, node, query);
+                for side in [1, 0] {
+                    let child = children[side];
+                    if child < 0 || child as usize >= self.n_nodes {
+                        return Err(Error::corrupt(format!(
+                            "node {i} points to node {child}, outside the {} nodes of the file",
+                            self.n_nodes
+                        )));
+                    }
+                    heap.push(Entry(priorities[side], child));
+                }
+            }
+        }
+
+        candidates.sort_unstable();
+        candidates.dedup();
+        scored.extend(
+            candidates
+                .iter()
+                .filter(|&&id| self.is_item(id))
+                .map(|&id| (space.distance(query, self.node(id as usize)), id)),
+        );
+        let by_distance_then_id = |a: &(f32, i32), b: &(f32, i32)| {
+            a.0.partial_cmp(&b.0)
+                .unwrap_or(Ordering::Equal)
+                .then(a.1.cmp(&b.1))
+        };
+        if scored.len() > n {
+            scored.select_nth_unstable_by(n - 1, by_distance_then_id);
+            scored.truncate(n);
+        }
+        scored.sort_unstable_by(by_distance_then_id);
+        results.extend(scored.iter().map(|&(d, id)| Neighbor {
+            id: id as u32,
+            distance: space.user_distance(d),
+        }));
+        Ok(())
+    }
+}
