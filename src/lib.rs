@@ -21,6 +21,7 @@
 
 mod build;
 mod error;
+pub mod ffi;
 mod format;
 mod index;
 mod metric;

@@ -1,0 +1,145 @@
+//! The command line, as clap derive types.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "annoy",
+    version,
+    about = "Approximate nearest neighbours: build, query and inspect Annoy (.ann) index files"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Build an index from a file of vectors (.npy, .fvecs or text) and save it.
+    Build(BuildArgs),
+    /// Find the nearest neighbours of an item or a vector in a saved index.
+    Query(QueryArgs),
+    /// Show the size and shape of a saved index.
+    Info(InfoArgs),
+    /// Build and query an index of generated data; report recall and speed.
+    Demo(DemoArgs),
+}
+
+/// What the index file does not record, so every command that opens one must be told.
+#[derive(Args, Debug)]
+pub struct IndexShape {
+    /// Distance: angular, euclidean, manhattan, dot or hamming.
+    #[arg(long)]
+    pub metric: String,
+    /// Values per vector (bits, for hamming).
+    #[arg(long)]
+    pub dim: usize,
+    /// File layout of the dot metric: Annoy 1.17.3's or Annoy main's. Detected when loading
+    /// if not given; 1.17 when building.
+    #[arg(long, value_enum)]
+    pub dot_layout: Option<DotLayoutArg>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum DotLayoutArg {
+    #[value(name = "1.17")]
+    Annoy117,
+    #[value(name = "main")]
+    AnnoyMain,
+}
+
+impl From<DotLayoutArg> for annoy::DotLayout {
+    fn from(arg: DotLayoutArg) -> Self {
+        match arg {
+            DotLayoutArg::Annoy117 => annoy::DotLayout::Annoy117,
+            DotLayoutArg::AnnoyMain => annoy::DotLayout::AnnoyMain,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct BuildArgs {
+    #[command(flatten)]
+    pub shape: IndexShape,
+    /// Number of trees (-1: Annoy's automatic count).
+    #[arg(long, allow_negative_numbers = true)]
+    pub trees: i32,
+    /// Build threads (-1: one per core). The index is the same for every count.
+    #[arg(long, default_value_t = -1, allow_negative_numbers = true)]
+    pub threads: i32,
+    /// Random seed (tree t uses seed + t).
+    #[arg(long, default_value_t = annoy::DEFAULT_SEED)]
+    pub seed: u64,
+    /// Build in the output file instead of in memory (for indexes larger than RAM).
+    #[arg(long)]
+    pub on_disk: bool,
+    /// Vectors: .npy (2-D float32/float64), .fvecs, or text (one vector a line).
+    #[arg(long)]
+    pub input: PathBuf,
+    /// The index file to write.
+    #[arg(long)]
+    pub output: PathBuf,
+}
+
+#[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["item", "vector"])))]
+pub struct QueryArgs {
+    /// The index file.
+    #[arg(long)]
+    pub index: PathBuf,
+    #[command(flatten)]
+    pub shape: IndexShape,
+    /// Query by a stored item id.
+    #[arg(long)]
+    pub item: Option<u32>,
+    /// Query by a vector: values separated by commas (negative values are fine).
+    #[arg(long, allow_hyphen_values = true)]
+    pub vector: Option<String>,
+    /// Number of neighbours.
+    #[arg(short = 'n', default_value_t = 10)]
+    pub n: usize,
+    /// Candidates to examine (-1: n × trees, Annoy's default). More: better recall, slower.
+    #[arg(long, allow_negative_numbers = true)]
+    pub search_k: Option<i64>,
+    /// Print one JSON line {"ids":[…],"distances":[…]}.
+    #[arg(long)]
+    pub json: bool,
+    /// Read the whole index into memory when opening it.
+    #[arg(long)]
+    pub prefault: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct InfoArgs {
+    /// The index file.
+    #[arg(long)]
+    pub index: PathBuf,
+    #[command(flatten)]
+    pub shape: IndexShape,
+    /// Print one JSON line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Points in the index.
+    #[arg(long, default_value_t = 20_000)]
+    pub n: usize,
+    /// Held-out query points.
+    #[arg(long, default_value_t = 1_000)]
+    pub queries: usize,
+    /// Dimension.
+    #[arg(long, default_value_t = 64)]
+    pub dim: usize,
+    /// Number of trees.
+    #[arg(long, default_value_t = 10)]
+    pub trees: i32,
+    /// Distance: angular, euclidean, manhattan, dot or hamming.
+    #[arg(long, default_value = "angular")]
+    pub metric: String,
+    /// Threads for the build and the brute-force ground truth (-1: one per core).
+    #[arg(long, default_value_t = -1, allow_negative_numbers = true)]
+    pub threads: i32,
+}

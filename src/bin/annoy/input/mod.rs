@@ -1,0 +1,51 @@
+//! Readers for files of vectors. The format follows the file name: `.npy` (NumPy), `.fvecs`
+//! (the ANN-benchmark format), anything else is text. Each reader streams rows into a sink,
+//! so a file is never held in memory twice; the row number is the item id.
+
+mod fvecs;
+mod npy;
+mod text;
+
+use crate::error::{CliError, CliResult};
+use std::fs::File;
+use std::io::BufReader;
+use std::path::Path;
+
+/// Takes each vector read, with its row number. Errors it returns are reported with the
+/// row's place in the file.
+pub type Sink<'a> = dyn FnMut(u32, &[f32]) -> CliResult<()> + 'a;
+
+/// Reads every vector of `path`, which must have `dim` values each; returns the row count.
+pub fn read_vectors(path: &Path, dim: usize, sink: &mut Sink<'_>) -> CliResult<usize> {
+    let file = File::open(path)
+        .map_err(|e| CliError::new(format!("cannot open {}: {e}", path.display())))?;
+    let len = file
+        .metadata()
+        .map_err(|e| CliError::new(format!("cannot read {}: {e}", path.display())))?
+        .len();
+    let reader = BufReader::with_capacity(1 << 16, file);
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match extension.as_deref() {
+        Some("npy") => npy::read(reader, len, path, dim, sink),
+        Some("fvecs") => fvecs::read(reader, path, dim, sink),
+        _ => text::read(reader, path, dim, sink),
+    }
+}
+
+/// Row numbers are item ids, which are 32-bit.
+fn row_id(row: usize, path: &Path) -> CliResult<u32> {
+    u32::try_from(row).map_err(|_| {
+        CliError::new(format!(
+            "{} has more rows than 32-bit item ids can number",
+            path.display()
+        ))
+    })
+}
+
+/// An I/O error while reading `path`.
+fn read_error(path: &Path, e: std::io::Error) -> CliError {
+    CliError::new(format!("cannot read {}: {e}", path.display()))
+}

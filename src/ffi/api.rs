@@ -1,0 +1,570 @@
+//! The exported functions. Thread safety: functions taking `const annoy_index *` may run
+//! concurrently with each other on the same index; functions taking `annoy_index *` need
+//! exclusive access to it.
+
+use super::status::{annoy_status, boundary, fail, AnnoyError, Failure};
+use crate::{DotLayout, Index, Metric, Neighbor, Query, Scratch};
+use annoy_status::*;
+use std::ffi::{c_char, CStr};
+use std::path::Path;
+
+/// Version of the library these declarations belong to.
+pub const ANNOY_VERSION_MAJOR: u32 = 0;
+pub const ANNOY_VERSION_MINOR: u32 = 1;
+pub const ANNOY_VERSION_PATCH: u32 = 0;
+
+/// Metric numbers for `annoy_new`.
+pub const ANNOY_METRIC_ANGULAR: i32 = 0;
+pub const ANNOY_METRIC_EUCLIDEAN: i32 = 1;
+pub const ANNOY_METRIC_MANHATTAN: i32 = 2;
+pub const ANNOY_METRIC_DOT: i32 = 3;
+pub const ANNOY_METRIC_HAMMING: i32 = 4;
+
+/// Dot-metric file layouts for `annoy_set_dot_layout`: Annoy 1.17.3 (PyPI, the default when
+/// writing) and Annoy's main branch.
+pub const ANNOY_DOT_LAYOUT_ANNOY_1_17: i32 = 0;
+pub const ANNOY_DOT_LAYOUT_ANNOY_MAIN: i32 = 1;
+
+/// `search_k` value meaning Annoy's default: `n × n_trees` candidates.
+pub const ANNOY_SEARCH_K_DEFAULT: i64 = -1;
+
+/// An index handle. Create with `annoy_new`, destroy with `annoy_free`.
+pub struct AnnoyIndex(Index);
+
+/// Reusable query memory for `annoy_query_with_scratch`: one per thread.
+pub struct AnnoyScratch(Scratch);
+
+// ---- argument checking ----
+
+fn index_ref<'a>(index: *const AnnoyIndex) -> Result<&'a Index, Failure> {
+    // SAFETY: a non-NULL handle came from `annoy_new` and is not freed (header contract);
+    // shared access is allowed for the `const` functions that call this.
+    match unsafe { index.as_ref() } {
+        Some(h) => Ok(&h.0),
+        None => fail(ANNOY_E_NULL, "index is NULL"),
+    }
+}
+
+fn index_mut<'a>(index: *mut AnnoyIndex) -> Result<&'a mut Index, Failure> {
+    // SAFETY: as in `index_ref`; the header requires exclusive access for non-const calls.
+    match unsafe { index.as_mut() } {
+        Some(h) => Ok(&mut h.0),
+        None => fail(ANNOY_E_NULL, "index is NULL"),
+    }
+}
+
+fn out<'a, T>(ptr: *mut T, what: &str) -> Result<&'a mut T, Failure> {
+    // SAFETY: a non-NULL out-pointer points to writable storage for one T (header contract).
+    match unsafe { ptr.as_mut() } {
+        Some(r) => Ok(r),
+        None => fail(ANNOY_E_NULL, format!("{what} is NULL")),
+    }
+}
+
+/// A `(pointer, length)` pair; the pointer may be NULL only when the length is 0.
+fn input<'a, T>(ptr: *const T, len: usize, what: &str) -> Result<&'a [T], Failure> {
+    if len == 0 {
+        return Ok(&[]);
+    }
+    if ptr.is_null() {
+        return fail(ANNOY_E_NULL, format!("{what} is NULL"));
+    }
+    // SAFETY: non-NULL and, per the header, valid for `len` reads of T.
+    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+}
+
+fn output<'a, T>(ptr: *mut T, len: usize, what: &str) -> Result<&'a mut [T], Failure> {
+    if len == 0 {
+        return Ok(&mut []);
+    }
+    if ptr.is_null() {
+        return fail(ANNOY_E_NULL, format!("{what} is NULL"));
+    }
+    // SAFETY: non-NULL and, per the header, valid for `len` writes of T, not aliased.
+    Ok(unsafe { std::slice::from_raw_parts_mut(ptr, len) })
+}
+
+fn c_path<'a>(path: *const c_char) -> Result<&'a Path, Failure> {
+    if path.is_null() {
+        return fail(ANNOY_E_NULL, "path is NULL");
+    }
+    // SAFETY: non-NULL and NUL-terminated (header contract).
+    let bytes = unsafe { CStr::from_ptr(path) }.to_bytes();
+    Ok(Path::new(<std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(bytes)))
+}
+
+fn metric(number: i32) -> Result<Metric, Failure> {
+    let metric = match number {
+        ANNOY_METRIC_ANGULAR => Metric::Angular,
+        ANNOY_METRIC_EUCLIDEAN => Metric::Euclidean,
+        ANNOY_METRIC_MANHATTAN => Metric::Manhattan,
+        ANNOY_METRIC_DOT => Metric::Dot,
+        ANNOY_METRIC_HAMMING => Metric::Hamming,
+        _ => return fail(ANNOY_E_UNKNOWN_METRIC, format!("unknown metric number {number}")),
+    };
+    Ok(metric)
+}
+
+fn metric_number(metric: Metric) -> i32 {
+    match metric {
+        Metric::Angular => ANNOY_METRIC_ANGULAR,
+        Metric::Euclidean => ANNOY_METRIC_EUCLIDEAN,
+        Metric::Manhattan => ANNOY_METRIC_MANHATTAN,
+        Metric::Dot => ANNOY_METRIC_DOT,
+        Metric::Hamming => ANNOY_METRIC_HAMMING,
+    }
+}
+
+fn parse_search_k(k: i64) -> Result<Option<usize>, Failure> {
+    match k {
+        ANNOY_SEARCH_K_DEFAULT => Ok(None),
+        k if k >= 0 => Ok(Some(usize::try_from(k).unwrap_or(usize::MAX))),
+        k => fail(
+            ANNOY_E_INVALID_ARGUMENT,
+            format!("search_k must be >= 0 or ANNOY_SEARCH_K_DEFAULT (-1), got {k}"),
+        ),
+    }
+}
+
+/// Checks that a result buffer of `capacity` holds `n` results; if not, reports `n`.
+fn check_capacity(n: usize, capacity: usize, out_n: &mut usize) -> Result<(), Failure> {
+    if capacity < n {
+        *out_n = n;
+        return fail(
+            ANNOY_E_BUFFER_TOO_SMALL,
+            format!("room for {capacity} results, {n} needed"),
+        );
+    }
+    Ok(())
+}
+
+fn write_results(results: &[Neighbor], ids: &mut [u32], distances: Option<&mut [f32]>) {
+    for (slot, r) in ids.iter_mut().zip(results) {
+        *slot = r.id;
+    }
+    if let Some(distances) = distances {
+        for (slot, r) in distances.iter_mut().zip(results) {
+            *slot = r.distance;
+        }
+    }
+}
+
+// ---- version ----
+
+/// The library version as "MAJOR.MINOR.PATCH"; static, never NULL.
+#[no_mangle]
+pub extern "C" fn annoy_version() -> *const c_char {
+    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+}
+
+// ---- life cycle ----
+
+/// Creates an empty index of `dim`-dimensional vectors (for hamming, `dim` counts bits).
+/// On success `*out` receives a handle the caller owns and frees with `annoy_free`.
+#[no_mangle]
+pub extern "C" fn annoy_new(
+    metric_number: i32,
+    dim: usize,
+    out_index: *mut *mut AnnoyIndex,
+    err: *mut *mut AnnoyError,
+) -> annoy_status {
+    boundary(err, || {
+        let slot = out(out_index, "out_index")?;
+        let index = Index::new(dim, metric(metric_number)?)?;
+        *slot = Box::into_raw(Box::new(AnnoyIndex(index)));
+        Ok(())
+    })
+}
+
+/// Frees an index, unmapping its file if loaded. NULL is a no-op. Needs exclusive access.
+#[no_mangle]
+pub extern "C" fn annoy_free(index: *mut AnnoyIndex) {
+    if !index.is_null() {
+        boundary(std::ptr::null_mut(), || {
+            // SAFETY: a non-NULL handle came from `Box::into_raw` in `annoy_new`; the caller
+            // gives up ownership here and frees it once (header contract).
+            drop(unsafe { Box::from_raw(index) });
+            Ok(())
+        });
+    }
+}
+
+/// Seeds the next build (tree t uses seed + t). Exclusive access.
+#[no_mangle]
+pub extern "C" fn annoy_set_seed(index: *mut AnnoyIndex, seed: u64, err: *mut *mut AnnoyError) -> annoy_status {
+    boundary(err, || {
+        index_mut(index)?.set_seed(seed);
+        Ok(())
+    })
+}
+
+/// Dot metric only, before anything is added or loaded: fixes the file layout
+/// (`ANNOY_DOT_LAYOUT_*`) instead of writing 1.17.3's and detecting it on load.
+#[no_mangle]
+pub extern "C" fn annoy_set_dot_layout(index: *mut AnnoyIndex, layout: i32, err: *mut *mut AnnoyError) -> annoy_status {
+    boundary(err, || {
+        let index = index_mut(index)?;
+        let layout = match layout {
+            ANNOY_DOT_LAYOUT_ANNOY_1_17 => DotLayout::Annoy117,
+            ANNOY_DOT_LAYOUT_ANNOY_MAIN => DotLayout::AnnoyMain,
+            n => return fail(ANNOY_E_UNKNOWN_METRIC, format!("unknown dot layout number {n}")),
+        };
+        Ok(index.set_dot_layout(layout)?)
+    })
+}
+
+/// Copies `vector` (`len` floats, `len` = dimension) in as item `id`. Ids may leave holes;
+/// re-adding an id replaces it. Not after build (unbuild first) or on a loaded index.
+/// Exclusive access.
+#[no_mangle]
+pub extern "C" fn annoy_add(
+    index: *mut AnnoyIndex,
+    id: u32,
+    vector: *const f32,
+    len: usize,
+    err: *mut *mut AnnoyError,
+) -> annoy_status {
+    boundary(err, || {
+        let index = index_mut(index)?;
+        Ok(index.add_item(id, input(vector, len, "vector")?)?)
+    })
+}
+
+/// Builds the index in the file at `path` (created or truncated) instead of in memory.
+/// Call on an empty index, before `annoy_add`. Exclusive access.
+#[no_mangle]
+pub extern "C" fn annoy_on_disk_build(index: *mut AnnoyIndex, path: *const c_char, err: *mut *mut AnnoyError) -> annoy_status {
+    boundary(err, || {
+        let index = index_mut(index)?;
+        Ok(index.on_disk_build(c_path(path)?)?)
+    })
+}
+
+/// Builds `n_trees` trees (-1: automatic count) on `n_threads` threads (-1: one per core).
+/// The resulting file is the same for every thread count. Exclusive access.
+#[no_mangle]
+pub extern "C" fn annoy_build(index: *mut AnnoyIndex, n_trees: i32, n_threads: i32, err: *mut *mut AnnoyError) -> annoy_status {
+    boundary(err, || Ok(index_mut(index)?.build(n_trees, n_threads)?))
+}
+
+/// Drops the trees so that more items can be added. Exclusive access.
+#[no_mangle]
+pub extern "C" fn annoy_unbuild(index: *mut AnnoyIndex, err: *mut *mut AnnoyError) -> annoy_status {
+    boundary(err, || Ok(index_mut(index)?.unbuild()?))
+}
+
+/// Writes the built index to `path` (atomically: a temporary file renamed into place), then
+/// serves it from that file, read-only, as `annoy_load` would. Exclusive access.
+#[no_mangle]
+pub extern "C" fn annoy_save(index: *mut AnnoyIndex, path: *const c_char, prefault: bool, err: *mut *mut AnnoyError) -> annoy_status {
+    boundary(err, || {
+        let index = index_mut(index)?;
+        Ok(index.save(c_path(path)?, prefault)?)
+    })
+}
+
+/// Maps the index file at `path` read-only and shared (many processes share one copy in
+/// memory); `prefault` reads it all in now. The file must have been built with this index's
+/// metric and dimension. Replaces what the index held; on error the index is unchanged.
+/// Exclusive access.
+#[no_mangle]
+pub extern "C" fn annoy_load(index: *mut AnnoyIndex, path: *const c_char, prefault: bool, err: *mut *mut AnnoyError) -> annoy_status {
+    boundary(err, || {
+        let index = index_mut(index)?;
+        Ok(index.load(c_path(path)?, prefault)?)
+    })
+}
+
+/// Empties the index (unmapping any file); metric, dimension and seed stay. Exclusive access.
+#[no_mangle]
+pub extern "C" fn annoy_unload(index: *mut AnnoyIndex, err: *mut *mut AnnoyError) -> annoy_status {
+    boundary(err, || {
+        index_mut(index)?.unload();
+        Ok(())
+    })
+}
+
+// ---- queries (const: safe to call from many threads at once) ----
+
+/// Finds the `n` nearest items to `vector` (`len` floats = dimension), nearest first,
+/// looking at `search_k` candidates (`ANNOY_SEARCH_K_DEFAULT`: n × n_trees). Writes up to `n`
+/// ids (and distances, if `distances` is not NULL) into buffers of `capacity` entries and
+/// their number into `*out_n`. `capacity < n` fails with `ANNOY_E_BUFFER_TOO_SMALL` and
+/// `*out_n = n`. Nothing to free. Thread-safe on a built or loaded index.
+#[no_mangle]
+pub extern "C" fn annoy_query(
+    index: *const AnnoyIndex,
+    vector: *const f32,
+    len: usize,
+    n: usize,
+    search_k: i64,
+    ids: *mut u32,
+    distances: *mut f32,
+    capacity: usize,
+    out_n: *mut usize,
+    err: *mut *mut AnnoyError,
+) -> annoy_status {
+    boundary(err, || {
+        let index = index_ref(index)?;
+        let vector = input(vector, len, "vector")?;
+        let mut scratch = Scratch::new();
+        query_into(index, Query::Vector(vector), n, search_k, &mut scratch, ids, distances, capacity, out_n)
+    })
+}
+
+/// As `annoy_query`, for the neighbours of stored item `item`. Thread-safe.
+#[no_mangle]
+pub extern "C" fn annoy_query_by_item(
+    index: *const AnnoyIndex,
+    item: u32,
+    n: usize,
+    search_k: i64,
+    ids: *mut u32,
+    distances: *mut f32,
+    capacity: usize,
+    out_n: *mut usize,
+    err: *mut *mut AnnoyError,
+) -> annoy_status {
+    boundary(err, || {
+        let index = index_ref(index)?;
+        let mut scratch = Scratch::new();
+        query_into(index, Query::Item(item), n, search_k, &mut scratch, ids, distances, capacity, out_n)
+    })
+}
+
+/// Creates reusable query memory. Owned by the caller, freed with `annoy_scratch_free`.
+/// A scratch serves one thread at a time, and any index.
+#[no_mangle]
+pub extern "C" fn annoy_scratch_new(out_scratch: *mut *mut AnnoyScratch, err: *mut *mut AnnoyError) -> annoy_status {
+    boundary(err, || {
+        *out(out_scratch, "out_scratch")? = Box::into_raw(Box::new(AnnoyScratch(Scratch::new())));
+        Ok(())
+    })
+}
+
+/// Frees a scratch. NULL is a no-op.
+#[no_mangle]
+pub extern "C" fn annoy_scratch_free(scratch: *mut AnnoyScratch) {
+    if !scratch.is_null() {
+        // SAFETY: a non-NULL scratch came from `Box::into_raw` in `annoy_scratch_new` and the
+        // caller gives up ownership here, once.
+        drop(unsafe { Box::from_raw(scratch) });
+    }
+}
+
+/// As `annoy_query`, using `scratch` for working memory: after the first few queries of a
+/// given size it allocates nothing, so a real-time thread can call it. Thread-safe on the
+/// index; the scratch must not be used by two threads at once.
+#[no_mangle]
+pub extern "C" fn annoy_query_with_scratch(
+    index: *const AnnoyIndex,
+    scratch: *mut AnnoyScratch,
+    vector: *const f32,
+    len: usize,
+    n: usize,
+    search_k: i64,
+    ids: *mut u32,
+    distances: *mut f32,
+    capacity: usize,
+    out_n: *mut usize,
+    err: *mut *mut AnnoyError,
+) -> annoy_status {
+    boundary(err, || {
+        let index = index_ref(index)?;
+        let scratch = &mut out(scratch, "scratch")?.0;
+        let vector = input(vector, len, "vector")?;
+        query_into(index, Query::Vector(vector), n, search_k, scratch, ids, distances, capacity, out_n)
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn query_into(
+    index: &Index,
+    query: Query<'_>,
+    n: usize,
+    search_k_: i64,
+    scratch: &mut Scratch,
+    ids: *mut u32,
+    distances: *mut f32,
+    capacity: usize,
+    out_n: *mut usize,
+) -> Result<(), Failure> {
+    let out_n = out(out_n, "out_n")?;
+    let search_k = parse_search_k(search_k_)?;
+    check_capacity(n, capacity, out_n)?;
+    let ids = output(ids, capacity, "ids")?;
+    let distances = if distances.is_null() {
+        None
+    } else {
+        Some(output(distances, capacity, "distances")?)
+    };
+    let results = index.query_with(query, n, search_k, scratch)?;
+    write_results(results, ids, distances);
+    *out_n = results.len();
+    Ok(())
+}
+
+/// Answers `n_queries` queries at once, spread over `n_threads` threads (-1: one per core).
+/// `vectors` holds the queries one after another, `dim` floats each. Results for query `i`
+/// go to `ids[i*n ..]` (and `distances[i*n ..]` unless NULL), both `n_queries × n` entries,
+/// with their count in `counts[i]`; unused slots are left as they were. All vectors are
+/// checked before any query runs. Thread-safe on the index.
+#[no_mangle]
+pub extern "C" fn annoy_query_batch(
+    index: *const AnnoyIndex,
+    vectors: *const f32,
+    n_queries: usize,
+    dim: usize,
+    n: usize,
+    search_k: i64,
+    n_threads: i32,
+    ids: *mut u32,
+    distances: *mut f32,
+    counts: *mut usize,
+    err: *mut *mut AnnoyError,
+) -> annoy_status {
+    boundary(err, || {
+        let index = index_ref(index)?;
+        let search_k = parse_search_k(search_k)?;
+        if dim != index.dim() {
+            return Err(crate::Error::Dimension {
+                expected: index.dim(),
+                got: dim,
+            }
+            .into());
+        }
+        let total = n_queries.checked_mul(dim).ok_or_else(|| Failure(ANNOY_E_INVALID_ARGUMENT, "n_queries × dim overflows".into()))?;
+        let slots = n_queries.checked_mul(n).ok_or_else(|| Failure(ANNOY_E_INVALID_ARGUMENT, "n_queries × n overflows".into()))?;
+        let vectors = input(vectors, total, "vectors")?;
+        let ids = output(ids, slots, "ids")?;
+        let mut distances = if distances.is_null() {
+            None
+        } else {
+            Some(output(distances, slots, "distances")?)
+        };
+        let counts = output(counts, n_queries, "counts")?;
+        if let Some(bad) = vectors.iter().position(|x| !x.is_finite()) {
+            return fail(
+                ANNOY_E_NOT_FINITE,
+                format!("query {}: value at position {} is NaN or infinite", bad / dim, bad % dim),
+            );
+        }
+        if n_queries == 0 || n == 0 {
+            counts.fill(0);
+            return Ok(());
+        }
+        let threads = match n_threads {
+            -1 => std::thread::available_parallelism().map_or(1, |t| t.get()),
+            t if t >= 1 => t as usize,
+            t => return fail(ANNOY_E_INVALID_ARGUMENT, format!("n_threads must be >= 1 or -1, got {t}")),
+        };
+        let per_thread = n_queries.div_ceil(threads.min(n_queries));
+        let mut dist_chunks: Vec<Option<&mut [f32]>> = match distances.as_mut() {
+            Some(d) => d.chunks_mut(per_thread * n).map(Some).collect(),
+            None => (0..n_queries.div_ceil(per_thread)).map(|_| None).collect(),
+        };
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = vectors
+                .chunks(per_thread * dim)
+                .zip(ids.chunks_mut(per_thread * n))
+                .zip(dist_chunks.iter_mut())
+                .zip(counts.chunks_mut(per_thread))
+                .map(|(((vectors, ids), dists), counts)| {
+                    scope.spawn(move || -> Result<(), Failure> {
+                        let mut scratch = Scratch::new();
+                        for (q, v) in vectors.chunks(dim).enumerate() {
+                            let results = index.query_with(Query::Vector(v), n, search_k, &mut scratch)?;
+                            let row = q * n..(q + 1) * n;
+                            write_results(results, &mut ids[row.clone()], dists.as_mut().map(|d| &mut d[row]));
+                            counts[q] = results.len();
+                        }
+                        Ok(())
+                    })
+                })
+                .collect();
+            workers.into_iter().try_for_each(|w| {
+                w.join()
+                    .unwrap_or_else(|_| fail(ANNOY_E_PANIC, "internal error in a batch query thread"))
+            })
+        })
+    })
+}
+
+// ---- items and properties (const: thread-safe) ----
+
+/// Copies item `item`'s vector into `out` (`len` floats = dimension; hamming gives 0/1 per
+/// bit). An id never added reads as zeros, as in Annoy. Thread-safe.
+#[no_mangle]
+pub extern "C" fn annoy_get_item(index: *const AnnoyIndex, item: u32, out_vector: *mut f32, len: usize, err: *mut *mut AnnoyError) -> annoy_status {
+    boundary(err, || {
+        let index = index_ref(index)?;
+        if len != index.dim() {
+            return Err(crate::Error::Dimension {
+                expected: index.dim(),
+                got: len,
+            }
+            .into());
+        }
+        let out_vector = output(out_vector, len, "out")?;
+        out_vector.copy_from_slice(&index.item_vector(item)?);
+        Ok(())
+    })
+}
+
+/// The distance between items `i` and `j` in the metric's units. Thread-safe.
+#[no_mangle]
+pub extern "C" fn annoy_distance(index: *const AnnoyIndex, i: u32, j: u32, out_distance: *mut f32, err: *mut *mut AnnoyError) -> annoy_status {
+    boundary(err, || {
+        let index = index_ref(index)?;
+        let slot = out(out_distance, "out_distance")?;
+        *slot = index.distance(i, j)?;
+        Ok(())
+    })
+}
+
+/// Number of items: the largest id added plus one (holes included). Thread-safe.
+#[no_mangle]
+pub extern "C" fn annoy_n_items(index: *const AnnoyIndex, out_n: *mut usize, err: *mut *mut AnnoyError) -> annoy_status {
+    boundary(err, || {
+        let index = index_ref(index)?;
+        *out(out_n, "out_n")? = index.n_items();
+        Ok(())
+    })
+}
+
+/// Number of trees (0 before build). Thread-safe.
+#[no_mangle]
+pub extern "C" fn annoy_n_trees(index: *const AnnoyIndex, out_n: *mut usize, err: *mut *mut AnnoyError) -> annoy_status {
+    boundary(err, || {
+        let index = index_ref(index)?;
+        *out(out_n, "out_n")? = index.n_trees();
+        Ok(())
+    })
+}
+
+/// The dimension given to `annoy_new`. Thread-safe.
+#[no_mangle]
+pub extern "C" fn annoy_dim(index: *const AnnoyIndex, out_dim: *mut usize, err: *mut *mut AnnoyError) -> annoy_status {
+    boundary(err, || {
+        let index = index_ref(index)?;
+        *out(out_dim, "out_dim")? = index.dim();
+        Ok(())
+    })
+}
+
+/// The metric number given to `annoy_new`. Thread-safe.
+#[no_mangle]
+pub extern "C" fn annoy_metric(index: *const AnnoyIndex, out_metric: *mut i32, err: *mut *mut AnnoyError) -> annoy_status {
+    boundary(err, || {
+        let index = index_ref(index)?;
+        *out(out_metric, "out_metric")? = metric_number(index.metric());
+        Ok(())
+    })
+}
+
+/// Panics inside the library on purpose and returns what the boundary made of it
+/// (`ANNOY_E_PANIC`), so that bindings can test that no panic crosses into the caller.
+#[no_mangle]
+pub extern "C" fn annoy_selftest_panic(err: *mut *mut AnnoyError) -> annoy_status {
+    boundary(err, || panic!("annoy_selftest_panic was called"))
+}
