@@ -51,12 +51,6 @@
 // `search_k` value meaning Annoy's default: `n × n_trees` candidates.
 #define ANNOY_SEARCH_K_DEFAULT -1
 
-// The largest dimension accepted (values, or bits for hamming).
-#define Index_MAX_DIMENSION (1 << 20)
-
-// Ids are Annoy's signed 32-bit ids: `0..MAX_ITEMS`.
-#define Index_MAX_ITEMS (size_t)INT32_MAX
-
 // The result of every fallible call. `ANNOY_OK` is 0; the other codes are never reused.
 typedef enum annoy_status {
   // Success.

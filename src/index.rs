@@ -42,18 +42,19 @@ pub struct Index {
     built: bool,
 }
 
+/// The largest dimension accepted (values, or bits for hamming).
+pub const MAX_DIMENSION: usize = 1 << 20;
+/// Ids are Annoy's signed 32-bit ids: `0..MAX_ITEMS`.
+pub const MAX_ITEMS: usize = i32::MAX as usize;
+
 impl Index {
-    /// The largest dimension accepted (values, or bits for hamming).
-    pub const MAX_DIMENSION: usize = 1 << 20;
-    /// Ids are Annoy's signed 32-bit ids: `0..MAX_ITEMS`.
-    pub const MAX_ITEMS: usize = i32::MAX as usize;
 
     /// An empty index of vectors with `dim` values (bits, for hamming).
     pub fn new(dim: usize, metric: Metric) -> Result<Index> {
-        if dim == 0 || dim > Self::MAX_DIMENSION {
+        if dim == 0 || dim > MAX_DIMENSION {
             return Err(Error::invalid(format!(
                 "dimension must be between 1 and {}, got {dim}",
-                Self::MAX_DIMENSION
+                MAX_DIMENSION
             )));
         }
         Ok(Index {
@@ -192,10 +193,10 @@ impl Index {
         }
         self.check_vector(vector)?;
         let id = id as usize;
-        if id >= Self::MAX_ITEMS {
+        if id >= MAX_ITEMS {
             return Err(Error::invalid(format!(
                 "item id {id} is too large; ids must be below {}",
-                Self::MAX_ITEMS
+                MAX_ITEMS
             )));
         }
         let s = self.node_size();
