@@ -48,7 +48,6 @@ pub const MAX_DIMENSION: usize = 1 << 20;
 pub const MAX_ITEMS: usize = i32::MAX as usize;
 
 impl Index {
-
     /// An empty index of vectors with `dim` values (bits, for hamming).
     pub fn new(dim: usize, metric: Metric) -> Result<Index> {
         if dim == 0 || dim > MAX_DIMENSION {
@@ -89,10 +88,14 @@ impl Index {
     /// Only for the dot metric, and only while the index holds nothing.
     pub fn set_dot_layout(&mut self, layout: DotLayout) -> Result<()> {
         if self.metric != Metric::Dot {
-            return Err(Error::invalid("the dot layout applies to the dot metric only"));
+            return Err(Error::invalid(
+                "the dot layout applies to the dot metric only",
+            ));
         }
         if self.n_nodes > 0 || self.is_loaded() {
-            return Err(Error::state("set the dot layout before adding or loading anything"));
+            return Err(Error::state(
+                "set the dot layout before adding or loading anything",
+            ));
         }
         self.dot_layout_setting = Some(layout);
         self.dot_layout = layout;
@@ -311,7 +314,9 @@ impl Index {
     /// Drops the trees, keeping the items, so more can be added and the index rebuilt.
     pub fn unbuild(&mut self) -> Result<()> {
         if self.is_loaded() {
-            return Err(Error::state("a loaded index is read-only; it cannot be unbuilt"));
+            return Err(Error::state(
+                "a loaded index is read-only; it cannot be unbuilt",
+            ));
         }
         self.storage.truncate(self.n_items * self.node_size())?;
         self.n_nodes = self.n_items;
@@ -330,7 +335,10 @@ impl Index {
                 "the index is not built; call build() before save()",
             ));
         }
-        let same_file = self.storage.on_disk_path().is_some_and(|p| same_path(p, path));
+        let same_file = self
+            .storage
+            .on_disk_path()
+            .is_some_and(|p| same_path(p, path));
         if same_file {
             self.storage.flush()?;
         } else {
@@ -395,7 +403,12 @@ impl Index {
 
     /// The `n` nearest neighbours of `query`, nearest first, looking at `search_k` candidates
     /// (`None`: `n × n_trees`, Annoy's default). More candidates: better recall, slower.
-    pub fn query(&self, query: Query<'_>, n: usize, search_k: Option<usize>) -> Result<Vec<Neighbor>> {
+    pub fn query(
+        &self,
+        query: Query<'_>,
+        n: usize,
+        search_k: Option<usize>,
+    ) -> Result<Vec<Neighbor>> {
         let mut scratch = Scratch::new();
         self.query_with(query, n, search_k, &mut scratch)?;
         Ok(std::mem::take(&mut scratch.results))
@@ -416,7 +429,10 @@ impl Index {
             ));
         }
         let layout = self.layout();
-        let mut record = scratch.query.take().unwrap_or_else(|| crate::format::NodeBuf::zeroed(0));
+        let mut record = scratch
+            .query
+            .take()
+            .unwrap_or_else(|| crate::format::NodeBuf::zeroed(0));
         if record.bytes().len() != layout.node_size() {
             record = crate::format::NodeBuf::zeroed(layout.node_size());
         } else {

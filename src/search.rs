@@ -85,6 +85,31 @@ impl<'a> Forest<'a> {
         id >= 0 && (id as usize) < self.n_items && self.node(id as usize).n_descendants() == 1
     }
 
+    /// Exact distances from `query` to every candidate, four at a time, with the next four
+    /// candidates' records requested from memory meanwhile.
+    fn score<S: Space>(
+        &self,
+        space: &S,
+        query: Node<'_>,
+        ids: &[i32],
+        scored: &mut Vec<(f32, i32)>,
+    ) {
+        let whole = ids.len() / 4 * 4;
+        for start in (0..whole).step_by(4) {
+            if let Some(following) = ids.get(start + 4..start + 8) {
+                let next: [Node<'_>; 4] = std::array::from_fn(|w| self.node(following[w] as usize));
+                crate::build::prefetch_records(&next, &self.layout);
+            }
+            let four = &ids[start..start + 4];
+            let nodes: [Node<'_>; 4] = std::array::from_fn(|w| self.node(four[w] as usize));
+            let d = space.distances4(query, nodes);
+            scored.extend(d.iter().zip(four).map(|(&d, &id)| (d, id)));
+        }
+        for &id in &ids[whole..] {
+            scored.push((space.distance(query, self.node(id as usize)), id));
+        }
+    }
+
     /// The `n` nearest items to `query` (a record in the metric's layout) found within
     /// `search_k` candidates, written to `scratch.results`.
     pub(crate) fn search<S: Space>(
@@ -114,7 +139,10 @@ impl<'a> Forest<'a> {
             heap.push(Entry(space.root_priority(), root));
         }
         // A forest has fewer splits than nodes, and each tree is walked once per root entry.
-        let max_expansions = self.n_nodes.saturating_mul(2).saturating_add(self.roots.len());
+        let max_expansions = self
+            .n_nodes
+            .saturating_mul(2)
+            .saturating_add(self.roots.len());
         let mut expansions = 0usize;
         while candidates.len() < search_k {
             let Some(Entry(priority, i)) = heap.pop() else {
@@ -148,12 +176,8 @@ impl<'a> Forest<'a> {
 
         candidates.sort_unstable();
         candidates.dedup();
-        scored.extend(
-            candidates
-                .iter()
-                .filter(|&&id| self.is_item(id))
-                .map(|&id| (space.distance(query, self.node(id as usize)), id)),
-        );
+        candidates.retain(|&id| self.is_item(id));
+        self.score(space, query, candidates, scored);
         let by_distance_then_id = |a: &(f32, i32), b: &(f32, i32)| {
             a.0.partial_cmp(&b.0)
                 .unwrap_or(Ordering::Equal)

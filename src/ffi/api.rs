@@ -90,7 +90,9 @@ fn c_path<'a>(path: *const c_char) -> Result<&'a Path, Failure> {
     }
     // SAFETY: non-NULL and NUL-terminated (header contract).
     let bytes = unsafe { CStr::from_ptr(path) }.to_bytes();
-    Ok(Path::new(<std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(bytes)))
+    Ok(Path::new(
+        <std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(bytes),
+    ))
 }
 
 fn metric(number: i32) -> Result<Metric, Failure> {
@@ -100,7 +102,12 @@ fn metric(number: i32) -> Result<Metric, Failure> {
         ANNOY_METRIC_MANHATTAN => Metric::Manhattan,
         ANNOY_METRIC_DOT => Metric::Dot,
         ANNOY_METRIC_HAMMING => Metric::Hamming,
-        _ => return fail(ANNOY_E_UNKNOWN_METRIC, format!("unknown metric number {number}")),
+        _ => {
+            return fail(
+                ANNOY_E_UNKNOWN_METRIC,
+                format!("unknown metric number {number}"),
+            )
+        }
     };
     Ok(metric)
 }
@@ -191,7 +198,11 @@ pub extern "C" fn annoy_free(index: *mut AnnoyIndex) {
 
 /// Seeds the next build (tree t uses seed + t). Exclusive access.
 #[no_mangle]
-pub extern "C" fn annoy_set_seed(index: *mut AnnoyIndex, seed: u64, err: *mut *mut AnnoyError) -> annoy_status {
+pub extern "C" fn annoy_set_seed(
+    index: *mut AnnoyIndex,
+    seed: u64,
+    err: *mut *mut AnnoyError,
+) -> annoy_status {
     boundary(err, || {
         index_mut(index)?.set_seed(seed);
         Ok(())
@@ -201,13 +212,22 @@ pub extern "C" fn annoy_set_seed(index: *mut AnnoyIndex, seed: u64, err: *mut *m
 /// Dot metric only, before anything is added or loaded: fixes the file layout
 /// (`ANNOY_DOT_LAYOUT_*`) instead of writing 1.17.3's and detecting it on load.
 #[no_mangle]
-pub extern "C" fn annoy_set_dot_layout(index: *mut AnnoyIndex, layout: i32, err: *mut *mut AnnoyError) -> annoy_status {
+pub extern "C" fn annoy_set_dot_layout(
+    index: *mut AnnoyIndex,
+    layout: i32,
+    err: *mut *mut AnnoyError,
+) -> annoy_status {
     boundary(err, || {
         let index = index_mut(index)?;
         let layout = match layout {
             ANNOY_DOT_LAYOUT_ANNOY_1_17 => DotLayout::Annoy117,
             ANNOY_DOT_LAYOUT_ANNOY_MAIN => DotLayout::AnnoyMain,
-            n => return fail(ANNOY_E_UNKNOWN_METRIC, format!("unknown dot layout number {n}")),
+            n => {
+                return fail(
+                    ANNOY_E_UNKNOWN_METRIC,
+                    format!("unknown dot layout number {n}"),
+                )
+            }
         };
         Ok(index.set_dot_layout(layout)?)
     })
@@ -233,7 +253,11 @@ pub extern "C" fn annoy_add(
 /// Builds the index in the file at `path` (created or truncated) instead of in memory.
 /// Call on an empty index, before `annoy_add`. Exclusive access.
 #[no_mangle]
-pub extern "C" fn annoy_on_disk_build(index: *mut AnnoyIndex, path: *const c_char, err: *mut *mut AnnoyError) -> annoy_status {
+pub extern "C" fn annoy_on_disk_build(
+    index: *mut AnnoyIndex,
+    path: *const c_char,
+    err: *mut *mut AnnoyError,
+) -> annoy_status {
     boundary(err, || {
         let index = index_mut(index)?;
         Ok(index.on_disk_build(c_path(path)?)?)
@@ -243,7 +267,12 @@ pub extern "C" fn annoy_on_disk_build(index: *mut AnnoyIndex, path: *const c_cha
 /// Builds `n_trees` trees (-1: automatic count) on `n_threads` threads (-1: one per core).
 /// The resulting file is the same for every thread count. Exclusive access.
 #[no_mangle]
-pub extern "C" fn annoy_build(index: *mut AnnoyIndex, n_trees: i32, n_threads: i32, err: *mut *mut AnnoyError) -> annoy_status {
+pub extern "C" fn annoy_build(
+    index: *mut AnnoyIndex,
+    n_trees: i32,
+    n_threads: i32,
+    err: *mut *mut AnnoyError,
+) -> annoy_status {
     boundary(err, || Ok(index_mut(index)?.build(n_trees, n_threads)?))
 }
 
@@ -256,7 +285,12 @@ pub extern "C" fn annoy_unbuild(index: *mut AnnoyIndex, err: *mut *mut AnnoyErro
 /// Writes the built index to `path` (atomically: a temporary file renamed into place), then
 /// serves it from that file, read-only, as `annoy_load` would. Exclusive access.
 #[no_mangle]
-pub extern "C" fn annoy_save(index: *mut AnnoyIndex, path: *const c_char, prefault: bool, err: *mut *mut AnnoyError) -> annoy_status {
+pub extern "C" fn annoy_save(
+    index: *mut AnnoyIndex,
+    path: *const c_char,
+    prefault: bool,
+    err: *mut *mut AnnoyError,
+) -> annoy_status {
     boundary(err, || {
         let index = index_mut(index)?;
         Ok(index.save(c_path(path)?, prefault)?)
@@ -268,7 +302,12 @@ pub extern "C" fn annoy_save(index: *mut AnnoyIndex, path: *const c_char, prefau
 /// metric and dimension. Replaces what the index held; on error the index is unchanged.
 /// Exclusive access.
 #[no_mangle]
-pub extern "C" fn annoy_load(index: *mut AnnoyIndex, path: *const c_char, prefault: bool, err: *mut *mut AnnoyError) -> annoy_status {
+pub extern "C" fn annoy_load(
+    index: *mut AnnoyIndex,
+    path: *const c_char,
+    prefault: bool,
+    err: *mut *mut AnnoyError,
+) -> annoy_status {
     boundary(err, || {
         let index = index_mut(index)?;
         Ok(index.load(c_path(path)?, prefault)?)
@@ -308,7 +347,17 @@ pub extern "C" fn annoy_query(
         let index = index_ref(index)?;
         let vector = input(vector, len, "vector")?;
         let mut scratch = Scratch::new();
-        query_into(index, Query::Vector(vector), n, search_k, &mut scratch, ids, distances, capacity, out_n)
+        query_into(
+            index,
+            Query::Vector(vector),
+            n,
+            search_k,
+            &mut scratch,
+            ids,
+            distances,
+            capacity,
+            out_n,
+        )
     })
 }
 
@@ -328,14 +377,27 @@ pub extern "C" fn annoy_query_by_item(
     boundary(err, || {
         let index = index_ref(index)?;
         let mut scratch = Scratch::new();
-        query_into(index, Query::Item(item), n, search_k, &mut scratch, ids, distances, capacity, out_n)
+        query_into(
+            index,
+            Query::Item(item),
+            n,
+            search_k,
+            &mut scratch,
+            ids,
+            distances,
+            capacity,
+            out_n,
+        )
     })
 }
 
 /// Creates reusable query memory. Owned by the caller, freed with `annoy_scratch_free`.
 /// A scratch serves one thread at a time, and any index.
 #[no_mangle]
-pub extern "C" fn annoy_scratch_new(out_scratch: *mut *mut AnnoyScratch, err: *mut *mut AnnoyError) -> annoy_status {
+pub extern "C" fn annoy_scratch_new(
+    out_scratch: *mut *mut AnnoyScratch,
+    err: *mut *mut AnnoyError,
+) -> annoy_status {
     boundary(err, || {
         *out(out_scratch, "out_scratch")? = Box::into_raw(Box::new(AnnoyScratch(Scratch::new())));
         Ok(())
@@ -373,7 +435,17 @@ pub extern "C" fn annoy_query_with_scratch(
         let index = index_ref(index)?;
         let scratch = &mut out(scratch, "scratch")?.0;
         let vector = input(vector, len, "vector")?;
-        query_into(index, Query::Vector(vector), n, search_k, scratch, ids, distances, capacity, out_n)
+        query_into(
+            index,
+            Query::Vector(vector),
+            n,
+            search_k,
+            scratch,
+            ids,
+            distances,
+            capacity,
+            out_n,
+        )
     })
 }
 
@@ -433,8 +505,12 @@ pub extern "C" fn annoy_query_batch(
             }
             .into());
         }
-        let total = n_queries.checked_mul(dim).ok_or_else(|| Failure(ANNOY_E_INVALID_ARGUMENT, "n_queries × dim overflows".into()))?;
-        let slots = n_queries.checked_mul(n).ok_or_else(|| Failure(ANNOY_E_INVALID_ARGUMENT, "n_queries × n overflows".into()))?;
+        let total = n_queries
+            .checked_mul(dim)
+            .ok_or_else(|| Failure(ANNOY_E_INVALID_ARGUMENT, "n_queries × dim overflows".into()))?;
+        let slots = n_queries
+            .checked_mul(n)
+            .ok_or_else(|| Failure(ANNOY_E_INVALID_ARGUMENT, "n_queries × n overflows".into()))?;
         let vectors = input(vectors, total, "vectors")?;
         let ids = output(ids, slots, "ids")?;
         let mut distances = if distances.is_null() {
@@ -446,7 +522,11 @@ pub extern "C" fn annoy_query_batch(
         if let Some(bad) = vectors.iter().position(|x| !x.is_finite()) {
             return fail(
                 ANNOY_E_NOT_FINITE,
-                format!("query {}: value at position {} is NaN or infinite", bad / dim, bad % dim),
+                format!(
+                    "query {}: value at position {} is NaN or infinite",
+                    bad / dim,
+                    bad % dim
+                ),
             );
         }
         if n_queries == 0 || n == 0 {
@@ -456,7 +536,12 @@ pub extern "C" fn annoy_query_batch(
         let threads = match n_threads {
             -1 => std::thread::available_parallelism().map_or(1, |t| t.get()),
             t if t >= 1 => t as usize,
-            t => return fail(ANNOY_E_INVALID_ARGUMENT, format!("n_threads must be >= 1 or -1, got {t}")),
+            t => {
+                return fail(
+                    ANNOY_E_INVALID_ARGUMENT,
+                    format!("n_threads must be >= 1 or -1, got {t}"),
+                )
+            }
         };
         let per_thread = n_queries.div_ceil(threads.min(n_queries));
         let mut dist_chunks: Vec<Option<&mut [f32]>> = match distances.as_mut() {
@@ -473,9 +558,14 @@ pub extern "C" fn annoy_query_batch(
                     scope.spawn(move || -> Result<(), Failure> {
                         let mut scratch = Scratch::new();
                         for (q, v) in vectors.chunks(dim).enumerate() {
-                            let results = index.query_with(Query::Vector(v), n, search_k, &mut scratch)?;
+                            let results =
+                                index.query_with(Query::Vector(v), n, search_k, &mut scratch)?;
                             let row = q * n..(q + 1) * n;
-                            write_results(results, &mut ids[row.clone()], dists.as_mut().map(|d| &mut d[row]));
+                            write_results(
+                                results,
+                                &mut ids[row.clone()],
+                                dists.as_mut().map(|d| &mut d[row]),
+                            );
                             counts[q] = results.len();
                         }
                         Ok(())
@@ -483,8 +573,9 @@ pub extern "C" fn annoy_query_batch(
                 })
                 .collect();
             workers.into_iter().try_for_each(|w| {
-                w.join()
-                    .unwrap_or_else(|_| fail(ANNOY_E_PANIC, "internal error in a batch query thread"))
+                w.join().unwrap_or_else(|_| {
+                    fail(ANNOY_E_PANIC, "internal error in a batch query thread")
+                })
             })
         })
     })
@@ -495,7 +586,13 @@ pub extern "C" fn annoy_query_batch(
 /// Copies item `item`'s vector into `out` (`len` floats = dimension; hamming gives 0/1 per
 /// bit). An id never added reads as zeros, as in Annoy. Thread-safe.
 #[no_mangle]
-pub extern "C" fn annoy_get_item(index: *const AnnoyIndex, item: u32, out_vector: *mut f32, len: usize, err: *mut *mut AnnoyError) -> annoy_status {
+pub extern "C" fn annoy_get_item(
+    index: *const AnnoyIndex,
+    item: u32,
+    out_vector: *mut f32,
+    len: usize,
+    err: *mut *mut AnnoyError,
+) -> annoy_status {
     boundary(err, || {
         let index = index_ref(index)?;
         if len != index.dim() {
@@ -513,7 +610,13 @@ pub extern "C" fn annoy_get_item(index: *const AnnoyIndex, item: u32, out_vector
 
 /// The distance between items `i` and `j` in the metric's units. Thread-safe.
 #[no_mangle]
-pub extern "C" fn annoy_distance(index: *const AnnoyIndex, i: u32, j: u32, out_distance: *mut f32, err: *mut *mut AnnoyError) -> annoy_status {
+pub extern "C" fn annoy_distance(
+    index: *const AnnoyIndex,
+    i: u32,
+    j: u32,
+    out_distance: *mut f32,
+    err: *mut *mut AnnoyError,
+) -> annoy_status {
     boundary(err, || {
         let index = index_ref(index)?;
         let slot = out(out_distance, "out_distance")?;
@@ -524,7 +627,11 @@ pub extern "C" fn annoy_distance(index: *const AnnoyIndex, i: u32, j: u32, out_d
 
 /// Number of items: the largest id added plus one (holes included). Thread-safe.
 #[no_mangle]
-pub extern "C" fn annoy_n_items(index: *const AnnoyIndex, out_n: *mut usize, err: *mut *mut AnnoyError) -> annoy_status {
+pub extern "C" fn annoy_n_items(
+    index: *const AnnoyIndex,
+    out_n: *mut usize,
+    err: *mut *mut AnnoyError,
+) -> annoy_status {
     boundary(err, || {
         let index = index_ref(index)?;
         *out(out_n, "out_n")? = index.n_items();
@@ -534,7 +641,11 @@ pub extern "C" fn annoy_n_items(index: *const AnnoyIndex, out_n: *mut usize, err
 
 /// Number of trees (0 before build). Thread-safe.
 #[no_mangle]
-pub extern "C" fn annoy_n_trees(index: *const AnnoyIndex, out_n: *mut usize, err: *mut *mut AnnoyError) -> annoy_status {
+pub extern "C" fn annoy_n_trees(
+    index: *const AnnoyIndex,
+    out_n: *mut usize,
+    err: *mut *mut AnnoyError,
+) -> annoy_status {
     boundary(err, || {
         let index = index_ref(index)?;
         *out(out_n, "out_n")? = index.n_trees();
@@ -544,7 +655,11 @@ pub extern "C" fn annoy_n_trees(index: *const AnnoyIndex, out_n: *mut usize, err
 
 /// The dimension given to `annoy_new`. Thread-safe.
 #[no_mangle]
-pub extern "C" fn annoy_dim(index: *const AnnoyIndex, out_dim: *mut usize, err: *mut *mut AnnoyError) -> annoy_status {
+pub extern "C" fn annoy_dim(
+    index: *const AnnoyIndex,
+    out_dim: *mut usize,
+    err: *mut *mut AnnoyError,
+) -> annoy_status {
     boundary(err, || {
         let index = index_ref(index)?;
         *out(out_dim, "out_dim")? = index.dim();
@@ -554,7 +669,11 @@ pub extern "C" fn annoy_dim(index: *const AnnoyIndex, out_dim: *mut usize, err: 
 
 /// The metric number given to `annoy_new`. Thread-safe.
 #[no_mangle]
-pub extern "C" fn annoy_metric(index: *const AnnoyIndex, out_metric: *mut i32, err: *mut *mut AnnoyError) -> annoy_status {
+pub extern "C" fn annoy_metric(
+    index: *const AnnoyIndex,
+    out_metric: *mut i32,
+    err: *mut *mut AnnoyError,
+) -> annoy_status {
     boundary(err, || {
         let index = index_ref(index)?;
         *out(out_metric, "out_metric")? = metric_number(index.metric());

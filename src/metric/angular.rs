@@ -5,7 +5,7 @@
 
 use super::kernels::Kernels;
 use super::two_means::{two_means, update_mean, MeanSpace};
-use super::{normalize, plane_priorities, plane_side, Space};
+use super::{normalize, plane_priorities, plane_side, plane_sides4, Space};
 use crate::format::{Layout, Node, NodeBuf, NodeMut};
 use crate::random::Kiss64;
 
@@ -63,16 +63,18 @@ impl Space for Angular {
     }
 
     fn distance(&self, a: Node<'_>, b: Node<'_>) -> f32 {
-        let pp = self.squared_norm(a);
-        let qq = self.squared_norm(b);
         let pq = (self.k.dot)(self.v(a), self.v(b));
-        let ppqq = pp * qq;
-        if ppqq > 0.0 {
-            // Annoy evaluates this in double from float inputs; keep it for the last bits.
-            (2.0 - 2.0 * pq as f64 / ppqq.sqrt() as f64) as f32
-        } else {
-            2.0
-        }
+        cosine_distance(self.squared_norm(a), self.squared_norm(b), pq)
+    }
+
+    fn distances4(&self, query: Node<'_>, items: [Node<'_>; 4]) -> [f32; 4] {
+        let pq = (self.k.dot4)(self.v(query), items.map(|n| self.v(n)));
+        let pp = self.squared_norm(query);
+        std::array::from_fn(|w| cosine_distance(pp, self.squared_norm(items[w]), pq[w]))
+    }
+
+    fn sides4(&self, split: Node<'_>, items: [Node<'_>; 4], rng: &mut Kiss64) -> [bool; 4] {
+        plane_sides4((self.k.dot4)(self.v(split), items.map(|n| self.v(n))), rng)
     }
 
     fn user_distance(&self, d: f32) -> f32 {
@@ -98,6 +100,18 @@ impl Space for Angular {
     }
 }
 
+/// `2 - 2 cos` from squared norms and the inner product; 2 when either vector is zero.
+#[inline]
+fn cosine_distance(pp: f32, qq: f32, pq: f32) -> f32 {
+    let ppqq = pp * qq;
+    if ppqq > 0.0 {
+        // Annoy evaluates this in double from float inputs; keep it for the last bits.
+        (2.0 - 2.0 * pq as f64 / ppqq.sqrt() as f64) as f32
+    } else {
+        2.0
+    }
+}
+
 impl MeanSpace for Angular {
     const COSINE: bool = true;
 
@@ -118,7 +132,8 @@ impl MeanSpace for Angular {
     }
 
     fn weight(&self, item: Node<'_>) -> f32 {
-        (self.k.dot)(self.v(item), self.v(item)).sqrt()
+        // The stored norm came from the same kernel, so this equals recomputing it.
+        self.squared_norm(item).sqrt()
     }
 
     fn update(&self, p: &mut NodeMut<'_>, item: Node<'_>, weight: f32, count: i32) {

@@ -11,7 +11,7 @@
 
 use super::kernels::Kernels;
 use super::two_means::{two_means, update_mean, MeanSpace};
-use super::{normalize, plane_priorities, plane_side, Space};
+use super::{normalize, plane_priorities, plane_side, plane_sides4, Space};
 use crate::format::{Layout, Node, NodeBuf, NodeMut};
 use crate::random::Kiss64;
 
@@ -38,7 +38,11 @@ impl<const MAIN: bool> Dot<MAIN> {
 
     fn margin(&self, split: Node<'_>, x: Node<'_>) -> f32 {
         let df = split.f32_at(DOT_FACTOR);
-        let extra = if MAIN { df * x.f32_at(DOT_FACTOR) } else { df * df };
+        let extra = if MAIN {
+            df * x.f32_at(DOT_FACTOR)
+        } else {
+            df * df
+        };
         (self.k.dot)(self.v(split), self.v(x)) + extra
     }
 
@@ -81,6 +85,24 @@ impl<const MAIN: bool> Space for Dot<MAIN> {
 
     fn distance(&self, a: Node<'_>, b: Node<'_>) -> f32 {
         -(self.k.dot)(self.v(a), self.v(b))
+    }
+
+    fn distances4(&self, query: Node<'_>, items: [Node<'_>; 4]) -> [f32; 4] {
+        (self.k.dot4)(self.v(query), items.map(|n| self.v(n))).map(|d| -d)
+    }
+
+    fn sides4(&self, split: Node<'_>, items: [Node<'_>; 4], rng: &mut Kiss64) -> [bool; 4] {
+        let dots = (self.k.dot4)(self.v(split), items.map(|n| self.v(n)));
+        let df = split.f32_at(DOT_FACTOR);
+        let margins = std::array::from_fn(|w| {
+            let extra = if MAIN {
+                df * items[w].f32_at(DOT_FACTOR)
+            } else {
+                df * df
+            };
+            dots[w] + extra
+        });
+        plane_sides4(margins, rng)
     }
 
     fn user_distance(&self, d: f32) -> f32 {
@@ -128,7 +150,12 @@ impl<const MAIN: bool> Space for Dot<MAIN> {
         let [p, q] = two_means(self, items, rng);
         let (p, q) = (p.node(), q.node());
         let mut s = split.node_mut();
-        for ((vz, pz), qz) in s.floats_mut(Self::V, self.dim).iter_mut().zip(self.v(p)).zip(self.v(q)) {
+        for ((vz, pz), qz) in s
+            .floats_mut(Self::V, self.dim)
+            .iter_mut()
+            .zip(self.v(p))
+            .zip(self.v(q))
+        {
             *vz = pz - qz;
         }
         s.set_f32(DOT_FACTOR, p.f32_at(DOT_FACTOR) - q.f32_at(DOT_FACTOR));
@@ -176,7 +203,8 @@ impl<const MAIN: bool> MeanSpace for Dot<MAIN> {
             }
         };
         let ppqq = sq(p) * sq(item);
-        let pq = (self.k.dot)(self.v(p), self.v(item)) + p.f32_at(DOT_FACTOR) * item.f32_at(DOT_FACTOR);
+        let pq =
+            (self.k.dot)(self.v(p), self.v(item)) + p.f32_at(DOT_FACTOR) * item.f32_at(DOT_FACTOR);
         if ppqq > 0.0 {
             (2.0 - 2.0 * pq as f64 / ppqq.sqrt() as f64) as f32
         } else {

@@ -2,269 +2,291 @@
 //!
 //! The summation order copies what Annoy 1.17.3 compiles to with `-march=native`: 16-lane
 //! fused multiply-adds reduced in GCC's `_mm512_reduce_add_ps` order on AVX-512 machines,
-//! 8 lanes and Annoy's `hsum256` order on AVX2/FMA machines, and a scalar tail. Matching the
-//! order keeps distances bit-identical to Annoy on the same machine, so rankings agree even on
-//! near-ties. Elsewhere a portable 8-lane version without FMA is used.
+//! 8 lanes and Annoy's `hsum256` order on AVX2/FMA machines, then a scalar tail. Matching the
+//! order keeps distances bit-identical to Annoy on the same machine (measured on every golden
+//! file), so rankings agree even on near-ties. Elsewhere a portable 8-lane version is used.
+//!
+//! Each kernel also comes in a four-way form that measures one vector against four others at
+//! once. Every one of the four sums is computed in exactly the single form's order, so the
+//! results are bit-identical; running four independent chains hides the FMA latency that
+//! bounds a single sum, and keeps four memory streams in flight.
 
 use std::sync::OnceLock;
 
 pub(crate) type Kernel = fn(&[f32], &[f32]) -> f32;
+pub(crate) type Kernel4 = fn(&[f32], [&[f32]; 4]) -> [f32; 4];
 
-/// One implementation of each float kernel.
+/// One implementation of each kernel.
 pub(crate) struct Kernels {
     pub name: &'static str,
     /// Σ aᵢbᵢ
     pub dot: Kernel,
+    pub dot4: Kernel4,
     /// Σ (aᵢ−bᵢ)²
     pub euclidean: Kernel,
+    pub euclidean4: Kernel4,
     /// Σ |aᵢ−bᵢ|
     pub manhattan: Kernel,
+    pub manhattan4: Kernel4,
     /// Σ popcount(aᵢ xor bᵢ)
     pub hamming: fn(&[u64], &[u64]) -> u64,
 }
 
+/// The term summed by a kernel, as a const parameter so each loop is compiled for one term.
+const PRODUCT: u8 = 0;
+const SQUARED: u8 = 1;
+const ABSOLUTE: u8 = 2;
+
 static PORTABLE: Kernels = Kernels {
     name: "portable",
-    dot: portable::dot,
-    euclidean: portable::euclidean,
-    manhattan: portable::manhattan,
+    dot: |a, b| portable::sums::<PRODUCT, 1>(a, [b])[0],
+    dot4: portable::sums::<PRODUCT, 4>,
+    euclidean: |a, b| portable::sums::<SQUARED, 1>(a, [b])[0],
+    euclidean4: portable::sums::<SQUARED, 4>,
+    manhattan: |a, b| portable::sums::<ABSOLUTE, 1>(a, [b])[0],
+    manhattan4: portable::sums::<ABSOLUTE, 4>,
     hamming: portable::hamming,
 };
 
 /// The best kernels this CPU supports.
 pub(crate) fn best() -> &'static Kernels {
     static CHOSEN: OnceLock<&'static Kernels> = OnceLock::new();
-    CHOSEN.get_or_init(detect)
+    CHOSEN.get_or_init(|| *available().last().unwrap())
 }
 
-#[cfg(target_arch = "x86_64")]
-fn detect() -> &'static Kernels {
-    if std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("fma")
-    {
-        &x86::AVX512
-    } else if std::arch::is_x86_feature_detected!("avx2")
-        && std::arch::is_x86_feature_detected!("fma")
-    {
-        &x86::AVX2
-    } else {
-        &PORTABLE
-    }
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-fn detect() -> &'static Kernels {
-    &PORTABLE
-}
-
-/// Every kernel set usable on this CPU, for tests that compare them.
-#[cfg(test)]
+/// Every kernel set usable on this CPU, best last.
 pub(crate) fn available() -> Vec<&'static Kernels> {
+    #[allow(unused_mut)]
     let mut all = vec![&PORTABLE];
     #[cfg(target_arch = "x86_64")]
     {
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-        {
+        use std::arch::is_x86_feature_detected as has;
+        if has!("avx2") && has!("fma") && has!("popcnt") {
             all.push(&x86::AVX2);
-        }
-        if std::arch::is_x86_feature_detected!("avx512f")
-            && std::arch::is_x86_feature_detected!("fma")
-        {
-            all.push(&x86::AVX512);
+            if has!("avx512f") {
+                all.push(&x86::AVX512);
+            }
         }
     }
     all
 }
 
+/// Asks the CPU to start loading the cache line at `p`; a hint with no effect on results.
+#[inline(always)]
+pub(crate) fn prefetch(p: *const u8) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: prefetching is a hint; it never faults, even on an invalid address.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch(p.cast(), std::arch::x86_64::_MM_HINT_T0)
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
+/// The elements after the last full vector block, summed as GCC compiles Annoy's scalar
+/// loop: groups of four terms are computed (rounded) and added one by one, and the last
+/// `len % 4` terms are fused multiply-adds. Measured bit-for-bit against Annoy 1.17.3.
+#[inline(always)]
+fn tail<const TERM: u8>(a: &[f32], b: &[f32], mut acc: f32, fused: bool) -> f32 {
+    let grouped = if fused { a.len() / 4 * 4 } else { a.len() };
+    for (&x, &y) in a[..grouped].iter().zip(&b[..grouped]) {
+        acc += match TERM {
+            PRODUCT => x * y,
+            SQUARED => (x - y) * (x - y),
+            _ => (x - y).abs(),
+        };
+    }
+    for (&x, &y) in a[grouped..].iter().zip(&b[grouped..]) {
+        acc = match TERM {
+            PRODUCT => x.mul_add(y, acc),
+            SQUARED => (x - y).mul_add(x - y, acc),
+            _ => acc + (x - y).abs(),
+        };
+    }
+    acc
+}
+
 mod portable {
-    // Eight independent lanes, like the AVX2 path, so the compiler can vectorise the loop.
-    fn lanes8(a: &[f32], b: &[f32], term: impl Fn(f32, f32) -> f32) -> f32 {
-        let n = a.len().min(b.len());
-        let mut result = 0.0f32;
+    use super::{tail, ABSOLUTE, PRODUCT, SQUARED};
+
+    #[inline(always)]
+    fn term<const TERM: u8>(x: f32, y: f32) -> f32 {
+        match TERM {
+            PRODUCT => x * y,
+            SQUARED => (x - y) * (x - y),
+            ABSOLUTE => (x - y).abs(),
+            _ => unreachable!(),
+        }
+    }
+
+    /// Eight lanes per sum, as in the AVX2 path, so the compiler can vectorise the loop.
+    pub(super) fn sums<const TERM: u8, const W: usize>(q: &[f32], xs: [&[f32]; W]) -> [f32; W] {
+        let n = q.len();
+        let mut result = [0.0f32; W];
         let mut i = 0;
         if n > 7 {
-            let mut acc = [0.0f32; 8];
+            let mut acc = [[0.0f32; 8]; W];
             while n - i > 7 {
-                for l in 0..8 {
-                    acc[l] += term(a[i + l], b[i + l]);
+                for w in 0..W {
+                    for l in 0..8 {
+                        acc[w][l] += term::<TERM>(q[i + l], xs[w][i + l]);
+                    }
                 }
                 i += 8;
             }
-            let x = [acc[0] + acc[4], acc[1] + acc[5], acc[2] + acc[6], acc[3] + acc[7]];
-            result = (x[0] + x[2]) + (x[1] + x[3]);
+            for w in 0..W {
+                let a = &acc[w];
+                let x = [a[0] + a[4], a[1] + a[5], a[2] + a[6], a[3] + a[7]];
+                result[w] = (x[0] + x[2]) + (x[1] + x[3]);
+            }
         }
-        while i < n {
-            result += term(a[i], b[i]);
-            i += 1;
+        for w in 0..W {
+            result[w] = tail::<TERM>(&q[i..], &xs[w][i..n], result[w], false);
         }
         result
     }
 
-    pub(super) fn dot(a: &[f32], b: &[f32]) -> f32 {
-        lanes8(a, b, |x, y| x * y)
-    }
-
-    pub(super) fn euclidean(a: &[f32], b: &[f32]) -> f32 {
-        lanes8(a, b, |x, y| (x - y) * (x - y))
-    }
-
-    pub(super) fn manhattan(a: &[f32], b: &[f32]) -> f32 {
-        lanes8(a, b, |x, y| (x - y).abs())
-    }
-
     pub(super) fn hamming(a: &[u64], b: &[u64]) -> u64 {
-        a.iter().zip(b).map(|(x, y)| (x ^ y).count_ones() as u64).sum()
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| (x ^ y).count_ones() as u64)
+            .sum()
     }
 }
 
 #[cfg(target_arch = "x86_64")]
 mod x86 {
-    use super::Kernels;
+    use super::{tail, Kernels, ABSOLUTE, PRODUCT, SQUARED};
     use std::arch::x86_64::*;
 
     pub(super) static AVX2: Kernels = Kernels {
         name: "avx2+fma",
-        dot: dot_avx2,
-        euclidean: euclidean_avx2,
-        manhattan: manhattan_avx2,
-        hamming: hamming_popcnt,
+        dot: |a, b| avx2::<PRODUCT, 1>(a, [b])[0],
+        dot4: avx2::<PRODUCT, 4>,
+        euclidean: |a, b| avx2::<SQUARED, 1>(a, [b])[0],
+        euclidean4: avx2::<SQUARED, 4>,
+        manhattan: |a, b| avx2::<ABSOLUTE, 1>(a, [b])[0],
+        manhattan4: avx2::<ABSOLUTE, 4>,
+        hamming,
     };
 
     pub(super) static AVX512: Kernels = Kernels {
         name: "avx512f",
-        dot: dot_avx512,
-        euclidean: euclidean_avx512,
-        manhattan: manhattan_avx512,
-        hamming: hamming_popcnt,
+        dot: |a, b| avx512::<PRODUCT, 1>(a, [b])[0],
+        dot4: avx512::<PRODUCT, 4>,
+        euclidean: |a, b| avx512::<SQUARED, 1>(a, [b])[0],
+        euclidean4: avx512::<SQUARED, 4>,
+        manhattan: |a, b| avx512::<ABSOLUTE, 1>(a, [b])[0],
+        manhattan4: avx512::<ABSOLUTE, 4>,
+        hamming,
     };
 
-    // The safe entry points below are only placed in AVX2/AVX512 tables, which `detect` hands
-    // out only after checking the CPU has those features.
+    // The safe entry points below are placed only in the AVX2/AVX512 tables, which
+    // `available` hands out after checking that the CPU has those features.
 
-    fn dot_avx2(a: &[f32], b: &[f32]) -> f32 {
-        // SAFETY: only reachable through the AVX2 table, chosen after feature detection.
-        unsafe { avx2_sum(a, b, Term::Product) }
+    fn avx2<const TERM: u8, const W: usize>(q: &[f32], xs: [&[f32]; W]) -> [f32; W] {
+        // SAFETY: only reachable through the AVX2 tables, chosen after feature detection.
+        unsafe { avx2_sums::<TERM, W>(q, xs) }
     }
-    fn euclidean_avx2(a: &[f32], b: &[f32]) -> f32 {
-        // SAFETY: as above.
-        unsafe { avx2_sum(a, b, Term::Squared) }
-    }
-    fn manhattan_avx2(a: &[f32], b: &[f32]) -> f32 {
-        // SAFETY: as above.
-        unsafe { avx2_sum(a, b, Term::Absolute) }
-    }
-    fn dot_avx512(a: &[f32], b: &[f32]) -> f32 {
+
+    fn avx512<const TERM: u8, const W: usize>(q: &[f32], xs: [&[f32]; W]) -> [f32; W] {
         // SAFETY: only reachable through the AVX512 table, chosen after feature detection.
-        unsafe { avx512_sum(a, b, Term::Product) }
-    }
-    fn euclidean_avx512(a: &[f32], b: &[f32]) -> f32 {
-        // SAFETY: as above.
-        unsafe { avx512_sum(a, b, Term::Squared) }
-    }
-    fn manhattan_avx512(a: &[f32], b: &[f32]) -> f32 {
-        // SAFETY: as above.
-        unsafe { avx512_sum(a, b, Term::Absolute) }
-    }
-    fn hamming_popcnt(a: &[u64], b: &[u64]) -> u64 {
-        // SAFETY: both tables that hold this need AVX2, and every AVX2 CPU has POPCNT.
-        unsafe { hamming_popcnt_impl(a, b) }
+        unsafe { avx512_sums::<TERM, W>(q, xs) }
     }
 
-    #[derive(Clone, Copy, PartialEq, Eq)]
-    enum Term {
-        Product,
-        Squared,
-        Absolute,
-    }
-
-    /// The elements after the last full vector block, summed as GCC compiles Annoy's scalar
-    /// loop: groups of four products are computed (rounded) and added one by one, and the last
-    /// `len % 4` terms are fused multiply-adds. Measured bit-for-bit against Annoy 1.17.3.
-    #[inline(always)]
-    fn tail(term: Term, a: &[f32], b: &[f32], mut acc: f32) -> f32 {
-        let grouped = a.len() / 4 * 4;
-        for (x, y) in a[..grouped].iter().zip(&b[..grouped]) {
-            acc += match term {
-                Term::Product => x * y,
-                Term::Squared => (x - y) * (x - y),
-                Term::Absolute => (x - y).abs(),
-            };
-        }
-        for (&x, &y) in a[grouped..].iter().zip(&b[grouped..]) {
-            acc = match term {
-                Term::Product => x.mul_add(y, acc),
-                Term::Squared => (x - y).mul_add(x - y, acc),
-                Term::Absolute => acc + (x - y).abs(),
-            };
-        }
-        acc
+    fn hamming(a: &[u64], b: &[u64]) -> u64 {
+        // SAFETY: only in tables chosen after detecting POPCNT.
+        unsafe { hamming_popcnt(a, b) }
     }
 
     #[target_feature(enable = "avx2,fma")]
-    unsafe fn avx2_sum(a: &[f32], b: &[f32], term: Term) -> f32 {
-        let n = a.len().min(b.len());
-        let (pa, pb) = (a.as_ptr(), b.as_ptr());
-        let mut result = 0.0f32;
+    unsafe fn avx2_sums<const TERM: u8, const W: usize>(q: &[f32], xs: [&[f32]; W]) -> [f32; W] {
+        let n = q.len();
+        assert!(xs.iter().all(|x| x.len() >= n));
+        let mut result = [0.0f32; W];
         let mut i = 0;
         if n > 7 {
-            let mut acc = _mm256_setzero_ps();
+            let mut acc = [_mm256_setzero_ps(); W];
             let sign = _mm256_set1_ps(-0.0);
             while n - i > 7 {
-                // SAFETY: i + 8 <= n, so both 8-float loads are inside the slices.
-                let (x, y) = unsafe { (_mm256_loadu_ps(pa.add(i)), _mm256_loadu_ps(pb.add(i))) };
-                acc = match term {
-                    Term::Product => _mm256_fmadd_ps(x, y, acc),
-                    Term::Squared => {
-                        let d = _mm256_sub_ps(x, y);
-                        _mm256_fmadd_ps(d, d, acc)
-                    }
-                    Term::Absolute => _mm256_add_ps(acc, _mm256_andnot_ps(sign, _mm256_sub_ps(x, y))),
-                };
+                // SAFETY: i + 8 <= n <= every slice's length, so the 8-float loads are in bounds.
+                let y = unsafe { _mm256_loadu_ps(q.as_ptr().add(i)) };
+                for w in 0..W {
+                    // SAFETY: as above.
+                    let x = unsafe { _mm256_loadu_ps(xs[w].as_ptr().add(i)) };
+                    acc[w] = match TERM {
+                        PRODUCT => _mm256_fmadd_ps(x, y, acc[w]),
+                        SQUARED => {
+                            let d = _mm256_sub_ps(x, y);
+                            _mm256_fmadd_ps(d, d, acc[w])
+                        }
+                        _ => _mm256_add_ps(acc[w], _mm256_andnot_ps(sign, _mm256_sub_ps(x, y))),
+                    };
+                }
                 i += 8;
             }
-            // Annoy's hsum256_ps_avx: (hi + lo), then lanes 0+2 and 1+3, then those two.
-            let x128 = _mm_add_ps(_mm256_extractf128_ps(acc, 1), _mm256_castps256_ps128(acc));
-            let x64 = _mm_add_ps(x128, _mm_movehl_ps(x128, x128));
-            let x32 = _mm_add_ss(x64, _mm_shuffle_ps(x64, x64, 0x55));
-            result = _mm_cvtss_f32(x32);
+            for w in 0..W {
+                // Annoy's hsum256_ps_avx: (hi + lo), then lanes 0+2 and 1+3, then those two.
+                let a = acc[w];
+                let x128 = _mm_add_ps(_mm256_extractf128_ps(a, 1), _mm256_castps256_ps128(a));
+                let x64 = _mm_add_ps(x128, _mm_movehl_ps(x128, x128));
+                let x32 = _mm_add_ss(x64, _mm_shuffle_ps(x64, x64, 0x55));
+                result[w] = _mm_cvtss_f32(x32);
+            }
         }
-        tail(term, &a[i..n], &b[i..n], result)
+        for w in 0..W {
+            result[w] = tail::<TERM>(&q[i..], &xs[w][i..n], result[w], true);
+        }
+        result
     }
 
     #[target_feature(enable = "avx512f,avx2,fma")]
-    unsafe fn avx512_sum(a: &[f32], b: &[f32], term: Term) -> f32 {
-        let n = a.len().min(b.len());
-        let (pa, pb) = (a.as_ptr(), b.as_ptr());
-        let mut result = 0.0f32;
+    unsafe fn avx512_sums<const TERM: u8, const W: usize>(q: &[f32], xs: [&[f32]; W]) -> [f32; W] {
+        let n = q.len();
+        assert!(xs.iter().all(|x| x.len() >= n));
+        let mut result = [0.0f32; W];
         let mut i = 0;
         if n > 15 {
-            let mut acc = _mm512_setzero_ps();
+            let mut acc = [_mm512_setzero_ps(); W];
             while n - i > 15 {
-                // SAFETY: i + 16 <= n, so both 16-float loads are inside the slices.
-                let (x, y) = unsafe { (_mm512_loadu_ps(pa.add(i)), _mm512_loadu_ps(pb.add(i))) };
-                acc = match term {
-                    Term::Product => _mm512_fmadd_ps(x, y, acc),
-                    Term::Squared => {
-                        let d = _mm512_sub_ps(x, y);
-                        _mm512_fmadd_ps(d, d, acc)
-                    }
-                    Term::Absolute => _mm512_add_ps(acc, _mm512_abs_ps(_mm512_sub_ps(x, y))),
-                };
+                // SAFETY: i + 16 <= n <= every slice's length, so the loads are in bounds.
+                let y = unsafe { _mm512_loadu_ps(q.as_ptr().add(i)) };
+                for w in 0..W {
+                    // SAFETY: as above.
+                    let x = unsafe { _mm512_loadu_ps(xs[w].as_ptr().add(i)) };
+                    acc[w] = match TERM {
+                        PRODUCT => _mm512_fmadd_ps(x, y, acc[w]),
+                        SQUARED => {
+                            let d = _mm512_sub_ps(x, y);
+                            _mm512_fmadd_ps(d, d, acc[w])
+                        }
+                        _ => _mm512_add_ps(acc[w], _mm512_abs_ps(_mm512_sub_ps(x, y))),
+                    };
+                }
                 i += 16;
             }
-            // GCC's _mm512_reduce_add_ps: halves, then quarters, then (0+2)+(1+3).
-            let mut l = [0.0f32; 16];
-            // SAFETY: `l` has room for exactly 16 floats.
-            unsafe { _mm512_storeu_ps(l.as_mut_ptr(), acc) };
-            let t3: [f32; 8] = std::array::from_fn(|k| l[k + 8] + l[k]);
-            let t6: [f32; 4] = std::array::from_fn(|k| t3[k + 4] + t3[k]);
-            result = (t6[0] + t6[2]) + (t6[1] + t6[3]);
+            for w in 0..W {
+                // GCC's _mm512_reduce_add_ps: halves, then quarters, then (0+2)+(1+3).
+                let mut l = [0.0f32; 16];
+                // SAFETY: `l` has room for exactly 16 floats.
+                unsafe { _mm512_storeu_ps(l.as_mut_ptr(), acc[w]) };
+                let t3: [f32; 8] = std::array::from_fn(|k| l[k + 8] + l[k]);
+                let t6: [f32; 4] = std::array::from_fn(|k| t3[k + 4] + t3[k]);
+                result[w] = (t6[0] + t6[2]) + (t6[1] + t6[3]);
+            }
         }
-        tail(term, &a[i..n], &b[i..n], result)
+        for w in 0..W {
+            result[w] = tail::<TERM>(&q[i..], &xs[w][i..n], result[w], true);
+        }
+        result
     }
 
     #[target_feature(enable = "popcnt")]
-    unsafe fn hamming_popcnt_impl(a: &[u64], b: &[u64]) -> u64 {
-        a.iter().zip(b).map(|(x, y)| (x ^ y).count_ones() as u64).sum()
+    unsafe fn hamming_popcnt(a: &[u64], b: &[u64]) -> u64 {
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| (x ^ y).count_ones() as u64)
+            .sum()
     }
 }
 
@@ -282,14 +304,64 @@ mod tests {
     fn every_kernel_set_agrees_with_plain_sums() {
         for n in [0, 1, 3, 7, 8, 9, 15, 16, 17, 31, 40, 64, 100, 384] {
             let (a, b) = (data(n, 1), data(n, 7));
-            let dot: f64 = a.iter().zip(&b).map(|(x, y)| (*x as f64) * (*y as f64)).sum();
-            let euc: f64 = a.iter().zip(&b).map(|(x, y)| (*x as f64 - *y as f64).powi(2)).sum();
-            let man: f64 = a.iter().zip(&b).map(|(x, y)| (*x as f64 - *y as f64).abs()).sum();
+            let dot: f64 = a
+                .iter()
+                .zip(&b)
+                .map(|(x, y)| (*x as f64) * (*y as f64))
+                .sum();
+            let euc: f64 = a
+                .iter()
+                .zip(&b)
+                .map(|(x, y)| (*x as f64 - *y as f64).powi(2))
+                .sum();
+            let man: f64 = a
+                .iter()
+                .zip(&b)
+                .map(|(x, y)| (*x as f64 - *y as f64).abs())
+                .sum();
             for k in available() {
                 let tol = |v: f64| 1e-4 * v.abs().max(1.0);
-                assert!(((k.dot)(&a, &b) as f64 - dot).abs() < tol(dot), "{} dot n={n}", k.name);
-                assert!(((k.euclidean)(&a, &b) as f64 - euc).abs() < tol(euc), "{} euc", k.name);
-                assert!(((k.manhattan)(&a, &b) as f64 - man).abs() < tol(man), "{} man", k.name);
+                assert!(
+                    ((k.dot)(&a, &b) as f64 - dot).abs() < tol(dot),
+                    "{} dot n={n}",
+                    k.name
+                );
+                assert!(
+                    ((k.euclidean)(&a, &b) as f64 - euc).abs() < tol(euc),
+                    "{} euc",
+                    k.name
+                );
+                assert!(
+                    ((k.manhattan)(&a, &b) as f64 - man).abs() < tol(man),
+                    "{} man",
+                    k.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn four_way_kernels_are_bit_identical_to_single_ones() {
+        for n in [1, 5, 8, 13, 16, 23, 40, 64, 100, 384] {
+            let q = data(n, 3);
+            let xs: Vec<Vec<f32>> = (0..4).map(|s| data(n, 11 + s)).collect();
+            let four = [&xs[0][..], &xs[1][..], &xs[2][..], &xs[3][..]];
+            for k in available() {
+                for (single, batched) in [
+                    (k.dot, k.dot4),
+                    (k.euclidean, k.euclidean4),
+                    (k.manhattan, k.manhattan4),
+                ] {
+                    let got = batched(&q, four);
+                    for w in 0..4 {
+                        assert_eq!(
+                            got[w].to_bits(),
+                            single(&q, four[w]).to_bits(),
+                            "{} n={n}",
+                            k.name
+                        );
+                    }
+                }
             }
         }
     }

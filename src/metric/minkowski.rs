@@ -5,7 +5,7 @@
 
 use super::kernels::Kernels;
 use super::two_means::{two_means, update_mean, MeanSpace};
-use super::{normalize, plane_priorities, plane_side, Space};
+use super::{normalize, plane_priorities, plane_side, plane_sides4, Space};
 use crate::format::{Layout, Node, NodeBuf, NodeMut};
 use crate::random::Kiss64;
 
@@ -56,6 +56,21 @@ impl<const MANHATTAN: bool> Space for Minkowski<MANHATTAN> {
         } else {
             (self.k.euclidean)(self.v(a), self.v(b))
         }
+    }
+
+    fn distances4(&self, query: Node<'_>, items: [Node<'_>; 4]) -> [f32; 4] {
+        let kernel = if MANHATTAN {
+            self.k.manhattan4
+        } else {
+            self.k.euclidean4
+        };
+        kernel(self.v(query), items.map(|n| self.v(n)))
+    }
+
+    fn sides4(&self, split: Node<'_>, items: [Node<'_>; 4], rng: &mut Kiss64) -> [bool; 4] {
+        let a = split.f32_at(A);
+        let dots = (self.k.dot4)(self.v(split), items.map(|n| self.v(n)));
+        plane_sides4(dots.map(|d| a + d), rng)
     }
 
     fn user_distance(&self, d: f32) -> f32 {

@@ -129,6 +129,16 @@ pub(crate) trait Space: Sync + Send {
 
     /// Which side of `split` the item falls on (`true` = `children[1]`).
     fn side(&self, split: Node<'_>, item: Node<'_>, rng: &mut Kiss64) -> bool;
+
+    /// `side` for four items at once, in order (so coin flips come in the same sequence).
+    fn sides4(&self, split: Node<'_>, items: [Node<'_>; 4], rng: &mut Kiss64) -> [bool; 4] {
+        std::array::from_fn(|w| self.side(split, items[w], rng))
+    }
+
+    /// `distance` from `query` to four items at once, each bit-identical to `distance`.
+    fn distances4(&self, query: Node<'_>, items: [Node<'_>; 4]) -> [f32; 4] {
+        std::array::from_fn(|w| self.distance(query, items[w]))
+    }
 }
 
 /// `std::min` as Annoy uses it: the first argument wins ties (and NaN comparisons).
@@ -145,6 +155,12 @@ pub(crate) fn annoy_min(a: f32, b: f32) -> f32 {
 #[inline]
 pub(crate) fn plane_priorities(parent: f32, margin: f32) -> [f32; 2] {
     [annoy_min(parent, -margin), annoy_min(parent, margin)]
+}
+
+/// Sides for four margins, in order.
+#[inline]
+pub(crate) fn plane_sides4(margins: [f32; 4], rng: &mut Kiss64) -> [bool; 4] {
+    std::array::from_fn(|w| plane_side(margins[w], rng))
 }
 
 /// The side of a signed margin; an exact zero is decided by a coin flip, as in Annoy.
