@@ -54,10 +54,9 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Dimension { expected, got } => write!(
-                f,
-                "vector has {got} values, index dimension is {expected}"
-            ),
+            Error::Dimension { expected, got } => {
+                write!(f, "vector has {got} values, index dimension is {expected}")
+            }
             Error::NotFinite { position } => {
                 write!(f, "vector value at position {position} is NaN or infinite")
             }

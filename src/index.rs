@@ -523,7 +523,7 @@ fn write_replacing(path: &Path, bytes: &[u8]) -> Result<()> {
 fn detect_dot_layout(bytes: &[u8], dim: usize) -> Result<DotLayout> {
     let size_117 = 16 + 4 * dim;
     let size_main = 24 + 4 * dim;
-    let fits = |s: usize| bytes.len() % s == 0;
+    let fits = |s: usize| bytes.len().is_multiple_of(s);
     match (fits(size_117), fits(size_main)) {
         (true, false) => Ok(DotLayout::Annoy117),
         (false, true) => Ok(DotLayout::AnnoyMain),

@@ -25,7 +25,11 @@ fn cases() -> Vec<(PathBuf, Value)> {
 }
 
 fn floats(v: &Value) -> Vec<f32> {
-    v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap() as f32)
+        .collect()
 }
 
 fn search_k(v: &Value) -> Option<usize> {
@@ -48,10 +52,22 @@ fn loads_files_written_by_annoy_1_17_with_its_counts() {
     for (path, case) in cases() {
         let index = open(&path, &case);
         let name = case["case"].as_str().unwrap();
-        assert_eq!(index.n_items() as u64, case["n_items"].as_u64().unwrap(), "{name}");
+        assert_eq!(
+            index.n_items() as u64,
+            case["n_items"].as_u64().unwrap(),
+            "{name}"
+        );
         // Annoy over-counts the trees of tiny indexes after load; we report the true count.
-        assert_eq!(index.n_trees() as u64, case["n_trees_after_build"].as_u64().unwrap(), "{name}");
-        assert_eq!(index.n_nodes() as u64, case["n_nodes"].as_u64().unwrap(), "{name}");
+        assert_eq!(
+            index.n_trees() as u64,
+            case["n_trees_after_build"].as_u64().unwrap(),
+            "{name}"
+        );
+        assert_eq!(
+            index.n_nodes() as u64,
+            case["n_nodes"].as_u64().unwrap(),
+            "{name}"
+        );
     }
 }
 
@@ -72,10 +88,19 @@ fn answers_every_query_with_annoys_ids() {
             };
             let got = index.query(query, n, search_k(&q["search_k"])).unwrap();
             let ids: Vec<u64> = got.iter().map(|r| r.id as u64).collect();
-            let want: Vec<u64> = q["ids"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap()).collect();
+            let want: Vec<u64> = q["ids"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_u64().unwrap())
+                .collect();
             assert_eq!(ids, want, "{name}: {q}");
             for (r, d) in got.iter().zip(floats(&q["distances"])) {
-                assert!((r.distance - d).abs() <= 1e-5 * d.abs().max(1.0), "{name}: {} vs {d}", r.distance);
+                assert!(
+                    (r.distance - d).abs() <= 1e-5 * d.abs().max(1.0),
+                    "{name}: {} vs {d}",
+                    r.distance
+                );
                 total += 1;
                 exact_distances += (r.distance == d) as usize;
             }
@@ -94,10 +119,16 @@ fn reads_item_vectors_and_distances_as_annoy_does() {
             assert_eq!(got, floats(want), "{name} item {id}");
         }
         for triple in case["distances"].as_array().unwrap() {
-            let (i, j) = (triple[0].as_u64().unwrap() as u32, triple[1].as_u64().unwrap() as u32);
+            let (i, j) = (
+                triple[0].as_u64().unwrap() as u32,
+                triple[1].as_u64().unwrap() as u32,
+            );
             let want = triple[2].as_f64().unwrap() as f32;
             let got = index.distance(i, j).unwrap();
-            assert!((got - want).abs() <= 1e-5 * want.abs().max(1.0), "{name} d({i},{j}) = {got}, Annoy {want}");
+            assert!(
+                (got - want).abs() <= 1e-5 * want.abs().max(1.0),
+                "{name} d({i},{j}) = {got}, Annoy {want}"
+            );
         }
     }
 }

@@ -30,13 +30,18 @@ fn committed_header_is_up_to_date() {
 
 #[test]
 fn version_macros_match_the_package_and_the_runtime() {
-    let header = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("include/annoy.h")).unwrap();
+    let header =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("include/annoy.h"))
+            .unwrap();
     for (name, value) in [
         ("ANNOY_VERSION_MAJOR", env!("CARGO_PKG_VERSION_MAJOR")),
         ("ANNOY_VERSION_MINOR", env!("CARGO_PKG_VERSION_MINOR")),
         ("ANNOY_VERSION_PATCH", env!("CARGO_PKG_VERSION_PATCH")),
     ] {
-        assert!(header.contains(&format!("#define {name} {value}\n")), "{name} != {value}");
+        assert!(
+            header.contains(&format!("#define {name} {value}\n")),
+            "{name} != {value}"
+        );
     }
     // SAFETY: annoy_version returns a static NUL-terminated string.
     let runtime = unsafe { std::ffi::CStr::from_ptr(annoy::ffi::annoy_version()) };

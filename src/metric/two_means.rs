@@ -46,7 +46,8 @@ pub(crate) fn two_means<M: MeanSpace>(m: &M, items: &[Node<'_>], rng: &mut Kiss6
         let di = ic as f32 * m.distance(p.node(), item);
         let dj = jc as f32 * m.distance(q.node(), item);
         let weight = if M::COSINE { m.weight(item) } else { 1.0 };
-        if !(weight > 0.0) {
+        // Skips zero-length samples (and NaN), as Annoy's `!(norm > 0)` does.
+        if weight.is_nan() || weight <= 0.0 {
             continue;
         }
         if di < dj {

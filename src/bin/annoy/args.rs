@@ -133,8 +133,8 @@ pub struct DemoArgs {
     /// Dimension.
     #[arg(long, default_value_t = 64)]
     pub dim: usize,
-    /// Number of trees.
-    #[arg(long, default_value_t = 10)]
+    /// Number of trees (-1: Annoy's automatic count).
+    #[arg(long, default_value_t = 10, allow_negative_numbers = true)]
     pub trees: i32,
     /// Distance: angular, euclidean, manhattan, dot or hamming.
     #[arg(long, default_value = "angular")]

@@ -3,30 +3,41 @@
 use std::fmt;
 
 #[derive(Debug)]
-pub struct CliError(pub String);
+pub enum CliError {
+    /// Something to tell the user.
+    Message(String),
+    /// Whoever read our output stopped (`annoy … | head`): not worth a message.
+    StdoutClosed,
+}
 
 pub type CliResult<T> = Result<T, CliError>;
 
 impl CliError {
     pub fn new(message: impl Into<String>) -> Self {
-        CliError(message.into())
+        CliError::Message(message.into())
     }
 
     /// The same error with what was being done in front ("data.txt line 3: …").
     pub fn context(self, what: impl fmt::Display) -> Self {
-        CliError(format!("{what}: {}", self.0))
+        match self {
+            CliError::Message(m) => CliError::Message(format!("{what}: {m}")),
+            closed => closed,
+        }
     }
 }
 
 impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Library messages may span lines in principle; the tool promises one line.
-        f.write_str(&self.0.replace('\n', " "))
+        match self {
+            // Library messages may span lines in principle; the tool promises one line.
+            CliError::Message(m) => f.write_str(&m.replace('\n', " ")),
+            CliError::StdoutClosed => f.write_str("stdout was closed"),
+        }
     }
 }
 
 impl From<annoy::Error> for CliError {
     fn from(e: annoy::Error) -> Self {
-        CliError(e.to_string())
+        CliError::Message(e.to_string())
     }
 }

@@ -30,8 +30,13 @@ fn main() {
         args::Command::Info(a) => commands::info::run(&a),
         args::Command::Demo(a) => demo::run(&a),
     };
-    if let Err(e) = result {
-        let _ = writeln!(std::io::stderr(), "annoy: error: {e}");
-        std::process::exit(1);
+    match result {
+        Ok(()) => {}
+        // As if killed by SIGPIPE, which Rust programs ignore, minus the noise.
+        Err(error::CliError::StdoutClosed) => std::process::exit(141),
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "annoy: error: {e}");
+            std::process::exit(1);
+        }
     }
 }

@@ -48,6 +48,6 @@ mod tests {
     fn names_the_bad_token() {
         let mut v = Vec::new();
         let e = parse_into("1, x2", &mut v).unwrap_err();
-        assert!(e.0.contains("\"x2\""), "{e}");
+        assert!(e.to_string().contains("\"x2\""), "{e}");
     }
 }

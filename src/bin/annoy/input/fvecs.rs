@@ -5,7 +5,12 @@ use crate::error::{CliError, CliResult};
 use std::io::{ErrorKind, Read};
 use std::path::Path;
 
-pub fn read(mut reader: impl Read, path: &Path, dim: usize, sink: &mut Sink<'_>) -> CliResult<usize> {
+pub fn read(
+    mut reader: impl Read,
+    path: &Path,
+    dim: usize,
+    sink: &mut Sink<'_>,
+) -> CliResult<usize> {
     let mut bytes = vec![0u8; dim * 4];
     let mut values = vec![0f32; dim];
     let mut rows = 0;

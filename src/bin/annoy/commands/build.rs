@@ -1,0 +1,52 @@
+//! `annoy build`: vectors from a file → trees → an index file.
+
+use crate::args::BuildArgs;
+use crate::error::{CliError, CliResult};
+use crate::{index_file, input, numbers, progress};
+use std::time::Instant;
+
+pub fn run(args: &BuildArgs) -> CliResult<()> {
+    let started = Instant::now();
+    let mut index = index_file::new_index(&args.shape)?;
+    let metric = index.metric();
+    index.set_seed(args.seed);
+    if args.on_disk {
+        index.on_disk_build(&args.output)?;
+    }
+    let built = (|| -> CliResult<usize> {
+        let rows = input::read_vectors(&args.input, args.shape.dim, &mut |id, vector| {
+            numbers::check_values(metric, vector)?;
+            Ok(index.add_item(id, vector)?)
+        })?;
+        if rows == 0 {
+            return Err(CliError::new(format!(
+                "{} holds no vectors",
+                args.input.display()
+            )));
+        }
+        let bar = progress::trees_bar(u64::try_from(args.trees).ok());
+        let result = index.build_with_progress(args.trees, args.threads, &|_| bar.inc(1));
+        bar.finish_and_clear();
+        result?;
+        if !args.on_disk {
+            index.save(&args.output, false)?;
+        }
+        Ok(rows)
+    })();
+    if built.is_err() && args.on_disk {
+        // Do not leave a half-built file behind under the name of a finished index.
+        drop(index);
+        let _ = std::fs::remove_file(&args.output);
+        return built.map(|_| ());
+    }
+    let rows = built?;
+    let size = index_file::file_size(&args.output)?;
+    crate::commands::print(&format!(
+        "built {}: {rows} items, {} trees, {} nodes, {} ({size} bytes), {:.2} s\n",
+        args.output.display(),
+        index.n_trees(),
+        index.n_nodes(),
+        index_file::human_size(size),
+        started.elapsed().as_secs_f64()
+    ))
+}

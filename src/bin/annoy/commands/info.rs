@@ -1,0 +1,54 @@
+//! `annoy info`: what a saved index holds, for people or as one JSON line.
+
+use crate::args::InfoArgs;
+use crate::error::CliResult;
+use crate::{index_file, json};
+use annoy::{DotLayout, Metric};
+use std::fmt::Write;
+
+pub fn run(args: &InfoArgs) -> CliResult<()> {
+    let index = index_file::open(&args.index, &args.shape, false)?;
+    let file_size = index_file::file_size(&args.index)?;
+    let dot_layout = (index.metric() == Metric::Dot).then(|| match index.dot_layout() {
+        DotLayout::Annoy117 => "1.17",
+        DotLayout::AnnoyMain => "main",
+    });
+    let mut fields = vec![
+        ("metric", index.metric().to_string()),
+        ("dim", index.dim().to_string()),
+        ("items", index.n_items().to_string()),
+        ("trees", index.n_trees().to_string()),
+        ("nodes", index.n_nodes().to_string()),
+        ("node_size", index.node_size().to_string()),
+        ("file_size", file_size.to_string()),
+    ];
+    if let Some(layout) = dot_layout {
+        fields.push(("dot_layout", layout.to_string()));
+    }
+    fields.push(("simd", annoy::simd_kernels().to_string()));
+
+    let text = if args.json {
+        let quoted = ["metric", "dot_layout", "simd"];
+        let values: Vec<(&str, String)> = fields
+            .into_iter()
+            .map(|(k, v)| {
+                (
+                    k,
+                    if quoted.contains(&k) {
+                        json::string(&v)
+                    } else {
+                        v
+                    },
+                )
+            })
+            .collect();
+        format!("{}\n", json::object(&values))
+    } else {
+        let mut out = String::new();
+        for (k, v) in &fields {
+            let _ = writeln!(out, "{:<10} {v}", format!("{k}:"));
+        }
+        out
+    };
+    crate::commands::print(&text)
+}
