@@ -216,6 +216,25 @@ pub(crate) fn find_roots(
     while originals < run / 2 && last_position[node(start + originals).0] > start + originals {
         originals += 1;
     }
-    let roots = (start + originals..n_nodes).map(|i| i as i32).collect();
+    let roots: Vec<i32> = (start + originals..n_nodes).map(|i| i as i32).collect();
+    // The format has no header, so a file read with the wrong metric or dimension can have a
+    // plausible size. Its roots rarely survive this check, which costs a few reads.
+    for &root in &roots {
+        let node = node(root as usize);
+        let (n_children, bound) = if n_items > layout.max_bucket() {
+            (2, n_nodes)
+        } else {
+            (n_items, n_items.max(1))
+        };
+        for k in 0..n_children {
+            let child = node.child(layout, k);
+            if child < 0 || child as usize >= bound {
+                return Err(Error::corrupt(format!(
+                    "root node {root} points to node {child}, outside the file's {n_nodes} nodes \
+                     (wrong metric or dimension, or a damaged file)"
+                )));
+            }
+        }
+    }
     Ok((n_items, roots))
 }
