@@ -229,7 +229,7 @@ impl<S: Space> TreeBuilder<'_, S> {
         let whole = nodes.len() / 4 * 4;
         for start in (0..whole).step_by(4) {
             if let Some(next) = nodes.get(start + 4..start + 8) {
-                prefetch_records(next, &self.layout);
+                prefetch_records(next, self.layout.vector);
             }
             let four = [
                 nodes[start],
@@ -248,10 +248,11 @@ impl<S: Space> TreeBuilder<'_, S> {
     }
 }
 
-/// Asks for the first cache lines of each record's vector; the hardware follows the rest.
-pub(crate) fn prefetch_records(nodes: &[Node<'_>], layout: &Layout) {
+/// Asks for the first cache lines of each record's vector (starting at byte `vector`); the
+/// hardware follows the rest.
+pub(crate) fn prefetch_records(nodes: &[Node<'_>], vector: usize) {
     for node in nodes {
-        let v = node.0[layout.vector..].as_ptr();
+        let v = node.0[vector..].as_ptr();
         crate::metric::kernels::prefetch(v);
         crate::metric::kernels::prefetch(v.wrapping_add(64));
     }

@@ -98,7 +98,7 @@ impl<'a> Forest<'a> {
         for start in (0..whole).step_by(4) {
             if let Some(following) = ids.get(start + 4..start + 8) {
                 let next: [Node<'_>; 4] = std::array::from_fn(|w| self.node(following[w] as usize));
-                crate::build::prefetch_records(&next, &self.layout);
+                crate::build::prefetch_records(&next, self.layout.vector);
             }
             let four = &ids[start..start + 4];
             let nodes: [Node<'_>; 4] = std::array::from_fn(|w| self.node(four[w] as usize));

@@ -119,6 +119,19 @@ impl MeanSpace for Angular {
         self.layout().node_size()
     }
 
+    fn vector_offset(&self) -> usize {
+        V
+    }
+
+    fn distances2(&self, p: Node<'_>, q: Node<'_>, item: Node<'_>) -> [f32; 2] {
+        let [pi, qi] = (self.k.dot2)(self.v(item), [self.v(p), self.v(q)]);
+        let ii = self.squared_norm(item);
+        [
+            cosine_distance(self.squared_norm(p), ii, pi),
+            cosine_distance(self.squared_norm(q), ii, qi),
+        ]
+    }
+
     fn normalize(&self, p: &mut NodeMut<'_>) {
         normalize(p.floats_mut(V, self.dim), self.k.dot);
     }

@@ -174,6 +174,18 @@ impl<const MAIN: bool> MeanSpace for Dot<MAIN> {
         self.layout().node_size()
     }
 
+    fn vector_offset(&self) -> usize {
+        Self::V
+    }
+
+    fn distances2(&self, p: Node<'_>, q: Node<'_>, item: Node<'_>) -> [f32; 2] {
+        if MAIN {
+            [MeanSpace::distance(self, p, item), MeanSpace::distance(self, q, item)]
+        } else {
+            (self.k.dot2)(self.v(item), [self.v(p), self.v(q)]).map(|d| -d)
+        }
+    }
+
     fn normalize(&self, p: &mut NodeMut<'_>) {
         if MAIN {
             self.normalize_augmented(p);

@@ -14,6 +14,7 @@
 use std::sync::OnceLock;
 
 pub(crate) type Kernel = fn(&[f32], &[f32]) -> f32;
+pub(crate) type Kernel2 = fn(&[f32], [&[f32]; 2]) -> [f32; 2];
 pub(crate) type Kernel4 = fn(&[f32], [&[f32]; 4]) -> [f32; 4];
 
 /// One implementation of each kernel.
@@ -21,12 +22,15 @@ pub(crate) struct Kernels {
     pub name: &'static str,
     /// Σ aᵢbᵢ
     pub dot: Kernel,
+    pub dot2: Kernel2,
     pub dot4: Kernel4,
     /// Σ (aᵢ−bᵢ)²
     pub euclidean: Kernel,
+    pub euclidean2: Kernel2,
     pub euclidean4: Kernel4,
     /// Σ |aᵢ−bᵢ|
     pub manhattan: Kernel,
+    pub manhattan2: Kernel2,
     pub manhattan4: Kernel4,
     /// Σ popcount(aᵢ xor bᵢ)
     pub hamming: fn(&[u64], &[u64]) -> u64,
@@ -40,10 +44,13 @@ const ABSOLUTE: u8 = 2;
 static PORTABLE: Kernels = Kernels {
     name: "portable",
     dot: |a, b| portable::sums::<PRODUCT, 1>(a, [b])[0],
+    dot2: portable::sums::<PRODUCT, 2>,
     dot4: portable::sums::<PRODUCT, 4>,
     euclidean: |a, b| portable::sums::<SQUARED, 1>(a, [b])[0],
+    euclidean2: portable::sums::<SQUARED, 2>,
     euclidean4: portable::sums::<SQUARED, 4>,
     manhattan: |a, b| portable::sums::<ABSOLUTE, 1>(a, [b])[0],
+    manhattan2: portable::sums::<ABSOLUTE, 2>,
     manhattan4: portable::sums::<ABSOLUTE, 4>,
     hamming: portable::hamming,
 };
@@ -162,10 +169,13 @@ mod x86 {
     pub(super) static AVX2: Kernels = Kernels {
         name: "avx2+fma",
         dot: |a, b| avx2::<PRODUCT, 1>(a, [b])[0],
+        dot2: avx2::<PRODUCT, 2>,
         dot4: avx2::<PRODUCT, 4>,
         euclidean: |a, b| avx2::<SQUARED, 1>(a, [b])[0],
+        euclidean2: avx2::<SQUARED, 2>,
         euclidean4: avx2::<SQUARED, 4>,
         manhattan: |a, b| avx2::<ABSOLUTE, 1>(a, [b])[0],
+        manhattan2: avx2::<ABSOLUTE, 2>,
         manhattan4: avx2::<ABSOLUTE, 4>,
         hamming,
     };
@@ -173,10 +183,13 @@ mod x86 {
     pub(super) static AVX512: Kernels = Kernels {
         name: "avx512f",
         dot: |a, b| avx512::<PRODUCT, 1>(a, [b])[0],
+        dot2: avx512::<PRODUCT, 2>,
         dot4: avx512::<PRODUCT, 4>,
         euclidean: |a, b| avx512::<SQUARED, 1>(a, [b])[0],
+        euclidean2: avx512::<SQUARED, 2>,
         euclidean4: avx512::<SQUARED, 4>,
         manhattan: |a, b| avx512::<ABSOLUTE, 1>(a, [b])[0],
+        manhattan2: avx512::<ABSOLUTE, 2>,
         manhattan4: avx512::<ABSOLUTE, 4>,
         hamming,
     };

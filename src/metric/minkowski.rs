@@ -114,6 +114,15 @@ impl<const MANHATTAN: bool> MeanSpace for Minkowski<MANHATTAN> {
         self.layout().node_size()
     }
 
+    fn vector_offset(&self) -> usize {
+        V
+    }
+
+    fn distances2(&self, p: Node<'_>, q: Node<'_>, item: Node<'_>) -> [f32; 2] {
+        let kernel = if MANHATTAN { self.k.manhattan2 } else { self.k.euclidean2 };
+        kernel(self.v(item), [self.v(p), self.v(q)])
+    }
+
     fn normalize(&self, p: &mut NodeMut<'_>) {
         normalize(p.floats_mut(V, self.dim), self.k.dot);
     }

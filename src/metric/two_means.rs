@@ -11,11 +11,17 @@ pub(crate) trait MeanSpace {
     /// Cosine mode normalises the starting points and every sample.
     const COSINE: bool;
     fn node_size(&self) -> usize;
+    /// Where a record's vector starts.
+    fn vector_offset(&self) -> usize;
     /// Unit-normalises a centroid (cosine mode only).
     fn normalize(&self, p: &mut NodeMut<'_>);
     /// Refreshes derived fields of a centroid (angular: its squared norm).
     fn init(&self, _p: &mut NodeMut<'_>) {}
     fn distance(&self, p: Node<'_>, item: Node<'_>) -> f32;
+    /// `[distance(p, item), distance(q, item)]`, each bit-identical to `distance`.
+    fn distances2(&self, p: Node<'_>, q: Node<'_>, item: Node<'_>) -> [f32; 2] {
+        [self.distance(p, item), self.distance(q, item)]
+    }
     /// The sample's length in cosine mode (1 otherwise); samples of length 0 are skipped.
     fn weight(&self, item: Node<'_>) -> f32;
     /// `p = (p·count + item/weight) / (count+1)`.
@@ -41,10 +47,17 @@ pub(crate) fn two_means<M: MeanSpace>(m: &M, items: &[Node<'_>], rng: &mut Kiss6
     };
     let (mut p, mut q) = (start(i), start(j));
     let (mut ic, mut jc) = (1i32, 1i32);
-    for _ in 0..ITERATIONS {
-        let item = items[rng.index(count)];
-        let di = ic as f32 * m.distance(p.node(), item);
-        let dj = jc as f32 * m.distance(q.node(), item);
+    // The samples do not depend on the data, so draw them up front (the same sequence) and
+    // ask for each sample's record a few steps before it is needed.
+    let samples: [usize; ITERATIONS] = std::array::from_fn(|_| rng.index(count));
+    for (step, &k) in samples.iter().enumerate() {
+        if let Some(&ahead) = samples.get(step + 4) {
+            crate::build::prefetch_records(&[items[ahead]], m.vector_offset());
+        }
+        let item = items[k];
+        let [dp, dq] = m.distances2(p.node(), q.node(), item);
+        let di = ic as f32 * dp;
+        let dj = jc as f32 * dq;
         let weight = if M::COSINE { m.weight(item) } else { 1.0 };
         // Skips zero-length samples (and NaN), as Annoy's `!(norm > 0)` does.
         if weight.is_nan() || weight <= 0.0 {

@@ -1,4 +1,5 @@
-//! NumPy `.npy` files: 2-D float32 or float64 arrays in C order, as `np.save` writes them.
+//! NumPy `.npy` files: 2-D arrays in C order, as `np.save` writes them — float32 or float64
+//! for vectors, int32 or int64 for ground-truth neighbour ids.
 //!
 //! The header is a magic string, a version (1, 2 or 3), a length, and a Python dict literal
 //! such as `{'descr': '<f4', 'fortran_order': False, 'shape': (1000, 64), }`. Anything else
@@ -17,24 +18,38 @@ const MAX_HEADER_LEN: usize = 1 << 20;
 enum Dtype {
     F32,
     F64,
+    I32,
+    I64,
 }
 
 impl Dtype {
+    fn from_descr(descr: &str) -> Option<Dtype> {
+        match descr {
+            "<f4" => Some(Dtype::F32),
+            "<f8" => Some(Dtype::F64),
+            "<i4" => Some(Dtype::I32),
+            "<i8" => Some(Dtype::I64),
+            _ => None,
+        }
+    }
+
     fn size(self) -> usize {
         match self {
-            Dtype::F32 => 4,
-            Dtype::F64 => 8,
+            Dtype::F32 | Dtype::I32 => 4,
+            Dtype::F64 | Dtype::I64 => 8,
         }
     }
 }
 
 #[derive(Debug, PartialEq)]
 struct Header {
-    dtype: Dtype,
+    /// As written in the file (`'<f4'`); each reader says which it accepts.
+    descr: String,
     rows: usize,
     cols: usize,
 }
 
+/// Reads the vectors of a float32 or float64 file.
 pub fn read(
     mut reader: impl Read,
     file_len: u64,
@@ -44,13 +59,95 @@ pub fn read(
 ) -> CliResult<usize> {
     let name = path.display();
     let (header, header_len) = read_header(&mut reader).map_err(|e| e.context(&name))?;
+    let dtype = match Dtype::from_descr(&header.descr) {
+        Some(d @ (Dtype::F32 | Dtype::F64)) => d,
+        _ => {
+            return Err(CliError::new(format!(
+                "{name}: unsupported dtype '{}' for vectors: expected little-endian float32 ('<f4') or float64 ('<f8')",
+                header.descr
+            )))
+        }
+    };
     if header.cols != dim {
         return Err(CliError::new(format!(
             "{name}: vectors have {} values (shape ({}, {})), but --dim is {dim}",
             header.cols, header.rows, header.cols
         )));
     }
-    let row_bytes = header.cols * header.dtype.size();
+    let row_bytes = header.cols * dtype.size();
+    check_length(&header, header_len, row_bytes, file_len, path)?;
+    let mut bytes = vec![0u8; row_bytes];
+    let mut values = vec![0f32; header.cols];
+    for row in 0..header.rows {
+        reader
+            .read_exact(&mut bytes)
+            .map_err(|e| read_error(path, e))?;
+        if dtype == Dtype::F32 {
+            for (v, b) in values.iter_mut().zip(bytes.chunks_exact(4)) {
+                *v = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+            }
+        } else {
+            for (v, b) in values.iter_mut().zip(bytes.chunks_exact(8)) {
+                let mut word = [0u8; 8];
+                word.copy_from_slice(b);
+                *v = f64::from_le_bytes(word) as f32;
+            }
+        }
+        sink(row_id(row, path)?, &values).map_err(|e| e.context(format!("{name} row {row}")))?;
+    }
+    Ok(header.rows)
+}
+
+/// Reads an int32 or int64 file (ground-truth ids) as rows of `i64`.
+pub fn read_ints(mut reader: impl Read, file_len: u64, path: &Path) -> CliResult<Vec<Vec<i64>>> {
+    let name = path.display();
+    let (header, header_len) = read_header(&mut reader).map_err(|e| e.context(&name))?;
+    let dtype = match Dtype::from_descr(&header.descr) {
+        Some(d @ (Dtype::I32 | Dtype::I64)) => d,
+        _ => {
+            return Err(CliError::new(format!(
+                "{name}: unsupported dtype '{}' for neighbour ids: expected little-endian int32 ('<i4') or int64 ('<i8')",
+                header.descr
+            )))
+        }
+    };
+    let row_bytes = header.cols * dtype.size();
+    check_length(&header, header_len, row_bytes, file_len, path)?;
+    let mut bytes = vec![0u8; row_bytes];
+    let mut rows = Vec::with_capacity(header.rows);
+    for _ in 0..header.rows {
+        reader
+            .read_exact(&mut bytes)
+            .map_err(|e| read_error(path, e))?;
+        let row: Vec<i64> = if dtype == Dtype::I32 {
+            bytes
+                .chunks_exact(4)
+                .map(|b| i64::from(i32::from_le_bytes([b[0], b[1], b[2], b[3]])))
+                .collect()
+        } else {
+            bytes
+                .chunks_exact(8)
+                .map(|b| {
+                    let mut word = [0u8; 8];
+                    word.copy_from_slice(b);
+                    i64::from_le_bytes(word)
+                })
+                .collect()
+        };
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+/// Checks that the file holds exactly the rows the header promises.
+fn check_length(
+    header: &Header,
+    header_len: usize,
+    row_bytes: usize,
+    file_len: u64,
+    path: &Path,
+) -> CliResult<()> {
+    let name = path.display();
     let expected = header
         .rows
         .checked_mul(row_bytes)
@@ -68,29 +165,7 @@ pub fn read(
             file_len - expected as u64
         )));
     }
-    let mut bytes = vec![0u8; row_bytes];
-    let mut values = vec![0f32; header.cols];
-    for row in 0..header.rows {
-        reader
-            .read_exact(&mut bytes)
-            .map_err(|e| read_error(path, e))?;
-        match header.dtype {
-            Dtype::F32 => {
-                for (v, b) in values.iter_mut().zip(bytes.chunks_exact(4)) {
-                    *v = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-                }
-            }
-            Dtype::F64 => {
-                for (v, b) in values.iter_mut().zip(bytes.chunks_exact(8)) {
-                    let mut word = [0u8; 8];
-                    word.copy_from_slice(b);
-                    *v = f64::from_le_bytes(word) as f32;
-                }
-            }
-        }
-        sink(row_id(row, path)?, &values).map_err(|e| e.context(format!("{name} row {row}")))?;
-    }
-    Ok(header.rows)
+    Ok(())
 }
 
 /// Reads the header; returns it and its length in bytes (where the data starts).
@@ -174,15 +249,11 @@ fn parse_dict(text: &str) -> CliResult<Header> {
     }
     let missing = |k| CliError::new(format!("no '{k}' entry"));
     let descr = descr.ok_or_else(|| missing("descr"))?;
-    let dtype = match descr.as_str() {
-        "<f4" => Dtype::F32,
-        "<f8" => Dtype::F64,
-        other => {
-            return Err(CliError::new(format!(
-                "unsupported dtype '{other}': expected little-endian float32 ('<f4') or float64 ('<f8')"
-            )))
-        }
-    };
+    if Dtype::from_descr(&descr).is_none() {
+        return Err(CliError::new(format!(
+            "unsupported dtype '{descr}': expected little-endian float32 ('<f4'), float64 ('<f8'), int32 ('<i4') or int64 ('<i8')"
+        )));
+    }
     if fortran_order.ok_or_else(|| missing("fortran_order"))? {
         return Err(CliError::new(
             "Fortran-order arrays are not supported; save np.ascontiguousarray(x) instead",
@@ -200,7 +271,7 @@ fn parse_dict(text: &str) -> CliResult<Header> {
             .map_err(|_| CliError::new(format!("shape {} is too large", python_tuple(&shape))))
     };
     Ok(Header {
-        dtype,
+        descr,
         rows: size(rows)?,
         cols: size(cols)?,
     })
@@ -333,7 +404,7 @@ mod tests {
         assert_eq!(
             h,
             Header {
-                dtype: Dtype::F32,
+                descr: "<f4".into(),
                 rows: 3,
                 cols: 4
             }
@@ -343,7 +414,7 @@ mod tests {
         assert_eq!(
             h,
             Header {
-                dtype: Dtype::F64,
+                descr: "<f8".into(),
                 rows: 7,
                 cols: 2
             }
@@ -353,7 +424,7 @@ mod tests {
     #[test]
     fn refuses_what_it_cannot_read() {
         let err = |s: &str| parse_dict(s).unwrap_err().to_string();
-        assert!(err("{'descr': '<i4', 'fortran_order': False, 'shape': (3, 4), }").contains("<i4"));
+        assert!(err("{'descr': '<i2', 'fortran_order': False, 'shape': (3, 4), }").contains("<i2"));
         assert!(err("{'descr': '>f4', 'fortran_order': False, 'shape': (3, 4), }").contains(">f4"));
         assert!(
             err("{'descr': '<f4', 'fortran_order': True, 'shape': (3, 4), }").contains("Fortran")
