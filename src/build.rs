@@ -127,7 +127,9 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
                 loop {
                     let start = trees.len();
                     for tree in build_range(start..start + n_threads) {
-                        if n_nodes >= 2 * self.n_items {
+                        // At least one tree, even for an empty index (Annoy builds none,
+                        // and then writes an empty file that cannot be loaded).
+                        if n_nodes >= 2 * self.n_items && !trees.is_empty() {
                             return Ok(trees);
                         }
                         n_nodes += tree.n_nodes();
