@@ -73,7 +73,7 @@ typedef enum annoy_status {
   ANNOY_E_CORRUPT = 8,
   // The output buffer is too small; the size needed is reported through the out count.
   ANNOY_E_BUFFER_TOO_SMALL = 9,
-  // The metric (or dot layout) number is not one of the `ANNOY_METRIC_*` values.
+  // The metric number is not one of the `ANNOY_METRIC_*` values.
   ANNOY_E_UNKNOWN_METRIC = 10,
   // A bug inside the library was caught at the boundary; the index may be unusable.
   ANNOY_E_PANIC = 11,
@@ -166,8 +166,9 @@ enum annoy_status annoy_unload(struct annoy_index *index, struct annoy_error **e
 // Finds the `n` nearest items to `vector` (`len` floats = dimension), nearest first,
 // looking at `search_k` candidates (`ANNOY_SEARCH_K_DEFAULT`: n × n_trees). Writes up to `n`
 // ids (and distances, if `distances` is not NULL) into buffers of `capacity` entries and
-// their number into `*out_n`. `capacity < n` fails with `ANNOY_E_BUFFER_TOO_SMALL` and
-// `*out_n = n`. Nothing to free. Thread-safe on a built or loaded index.
+// their number into `*out_n`. The buffers must hold `min(n, n_items)` entries; a smaller
+// `capacity` fails with `ANNOY_E_BUFFER_TOO_SMALL` and that number in `*out_n`. Nothing to
+// free. Thread-safe on a built or loaded index.
 enum annoy_status annoy_query(const struct annoy_index *index,
                               const float *vector,
                               size_t len,

@@ -61,9 +61,13 @@ impl fmt::Display for Error {
                 write!(f, "vector value at position {position} is NaN or infinite")
             }
             Error::InvalidArgument(msg) => write!(f, "invalid argument: {msg}"),
+            Error::UnknownItem { id, n_items: 0 } => {
+                write!(f, "item {id} does not exist (the index has no items)")
+            }
             Error::UnknownItem { id, n_items } => write!(
                 f,
-                "item {id} does not exist (the index holds ids 0..{n_items})"
+                "item {id} does not exist (the index has {n_items} items, ids 0 to {})",
+                n_items - 1
             ),
             Error::WrongState(msg) => f.write_str(msg),
             Error::Io {

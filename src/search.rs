@@ -169,6 +169,8 @@ impl<'a> Forest<'a> {
                             self.n_nodes
                         )));
                     }
+                    // The nearer child is often popped next: start loading its record.
+                    crate::build::prefetch_records(&[self.node(child as usize)], 0);
                     heap.push(Entry(priorities[side], child));
                 }
             }

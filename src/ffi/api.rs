@@ -133,13 +133,20 @@ fn parse_search_k(k: i64) -> Result<Option<usize>, Failure> {
     }
 }
 
-/// Checks that a result buffer of `capacity` holds `n` results; if not, reports `n`.
-fn check_capacity(n: usize, capacity: usize, out_n: &mut usize) -> Result<(), Failure> {
-    if capacity < n {
-        *out_n = n;
+/// Checks that a result buffer of `capacity` holds every result a query for `n` neighbours
+/// can return (`min(n, n_items)`); if not, reports that number.
+fn check_capacity(
+    index: &Index,
+    n: usize,
+    capacity: usize,
+    out_n: &mut usize,
+) -> Result<(), Failure> {
+    let needed = n.min(index.n_items());
+    if capacity < needed {
+        *out_n = needed;
         return fail(
             ANNOY_E_BUFFER_TOO_SMALL,
-            format!("room for {capacity} results, {n} needed"),
+            format!("room for {capacity} results, {needed} needed"),
         );
     }
     Ok(())
@@ -224,7 +231,7 @@ pub extern "C" fn annoy_set_dot_layout(
             ANNOY_DOT_LAYOUT_ANNOY_MAIN => DotLayout::AnnoyMain,
             n => {
                 return fail(
-                    ANNOY_E_UNKNOWN_METRIC,
+                    ANNOY_E_INVALID_ARGUMENT,
                     format!("unknown dot layout number {n}"),
                 )
             }
@@ -328,8 +335,9 @@ pub extern "C" fn annoy_unload(index: *mut AnnoyIndex, err: *mut *mut AnnoyError
 /// Finds the `n` nearest items to `vector` (`len` floats = dimension), nearest first,
 /// looking at `search_k` candidates (`ANNOY_SEARCH_K_DEFAULT`: n × n_trees). Writes up to `n`
 /// ids (and distances, if `distances` is not NULL) into buffers of `capacity` entries and
-/// their number into `*out_n`. `capacity < n` fails with `ANNOY_E_BUFFER_TOO_SMALL` and
-/// `*out_n = n`. Nothing to free. Thread-safe on a built or loaded index.
+/// their number into `*out_n`. The buffers must hold `min(n, n_items)` entries; a smaller
+/// `capacity` fails with `ANNOY_E_BUFFER_TOO_SMALL` and that number in `*out_n`. Nothing to
+/// free. Thread-safe on a built or loaded index.
 #[no_mangle]
 pub extern "C" fn annoy_query(
     index: *const AnnoyIndex,
@@ -463,7 +471,7 @@ fn query_into(
 ) -> Result<(), Failure> {
     let out_n = out(out_n, "out_n")?;
     let search_k = parse_search_k(search_k_)?;
-    check_capacity(n, capacity, out_n)?;
+    check_capacity(index, n, capacity, out_n)?;
     let ids = output(ids, capacity, "ids")?;
     let distances = if distances.is_null() {
         None

@@ -29,7 +29,7 @@ pub enum annoy_status {
     ANNOY_E_CORRUPT = 8,
     /// The output buffer is too small; the size needed is reported through the out count.
     ANNOY_E_BUFFER_TOO_SMALL = 9,
-    /// The metric (or dot layout) number is not one of the `ANNOY_METRIC_*` values.
+    /// The metric number is not one of the `ANNOY_METRIC_*` values.
     ANNOY_E_UNKNOWN_METRIC = 10,
     /// A bug inside the library was caught at the boundary; the index may be unusable.
     ANNOY_E_PANIC = 11,

@@ -180,7 +180,10 @@ impl<const MAIN: bool> MeanSpace for Dot<MAIN> {
 
     fn distances2(&self, p: Node<'_>, q: Node<'_>, item: Node<'_>) -> [f32; 2] {
         if MAIN {
-            [MeanSpace::distance(self, p, item), MeanSpace::distance(self, q, item)]
+            [
+                MeanSpace::distance(self, p, item),
+                MeanSpace::distance(self, q, item),
+            ]
         } else {
             (self.k.dot2)(self.v(item), [self.v(p), self.v(q)]).map(|d| -d)
         }

@@ -119,7 +119,11 @@ impl<const MANHATTAN: bool> MeanSpace for Minkowski<MANHATTAN> {
     }
 
     fn distances2(&self, p: Node<'_>, q: Node<'_>, item: Node<'_>) -> [f32; 2] {
-        let kernel = if MANHATTAN { self.k.manhattan2 } else { self.k.euclidean2 };
+        let kernel = if MANHATTAN {
+            self.k.manhattan2
+        } else {
+            self.k.euclidean2
+        };
         kernel(self.v(item), [self.v(p), self.v(q)])
     }
 

@@ -24,6 +24,9 @@ pub enum Command {
     Info(InfoArgs),
     /// Build and query an index of generated data; report recall and speed.
     Demo(DemoArgs),
+    /// Measure recall@k and queries per second over a sweep of search_k, for a saved index
+    /// and a file of queries, or (without --index) for the built-in dataset.
+    Bench(BenchArgs),
 }
 
 /// What the index file does not record, so every command that opens one must be told.
@@ -142,4 +145,65 @@ pub struct DemoArgs {
     /// Threads for the build and the brute-force ground truth (-1: one per core).
     #[arg(long, default_value_t = -1, allow_negative_numbers = true)]
     pub threads: i32,
+}
+
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// The index file to measure. Without it, the built-in dataset (`annoy demo`'s gaussian
+    /// blobs) is generated, built and measured.
+    #[arg(long, requires_all = ["metric", "dim", "queries"])]
+    pub index: Option<PathBuf>,
+    /// Distance: angular, euclidean, manhattan, dot or hamming [built-in dataset: angular].
+    #[arg(long)]
+    pub metric: Option<String>,
+    /// Values per vector (bits, for hamming) [built-in dataset: 64].
+    #[arg(long)]
+    pub dim: Option<usize>,
+    /// File layout of the dot metric (detected when loading if not given).
+    #[arg(long, value_enum, requires = "index")]
+    pub dot_layout: Option<DotLayoutArg>,
+    /// Query vectors: .npy, .fvecs or text.
+    #[arg(long, requires = "index")]
+    pub queries: Option<PathBuf>,
+    /// The true neighbours of each query, nearest first: .ivecs, or .npy of int32/int64
+    /// (one row per query, at least k ids a row).
+    #[arg(long, requires = "index", conflicts_with = "data")]
+    pub ground_truth: Option<PathBuf>,
+    /// The vectors the index was built from (row n = item n), for brute-force ground truth.
+    /// Without --ground-truth or --data, the index's own vectors are used.
+    #[arg(long, requires = "index")]
+    pub data: Option<PathBuf>,
+    /// Neighbours per query: recall@k.
+    #[arg(short = 'k', default_value_t = 10)]
+    pub k: usize,
+    /// search_k values to measure, comma-separated (-1: Annoy's default, k × trees)
+    /// [default: -1,1000,10000,100000, up to the first that examines every item].
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+    pub search_k: Vec<i64>,
+    /// Threads for the batch run, the brute-force ground truth and the build (-1: one per core).
+    #[arg(long, default_value_t = -1, allow_negative_numbers = true)]
+    pub threads: i32,
+    /// Timed passes over the queries for each search_k; the fastest is reported.
+    #[arg(long, default_value_t = 3)]
+    pub runs: usize,
+    /// Print one JSON document with every number.
+    #[arg(long)]
+    pub json: bool,
+    /// Read the whole index into memory when opening it.
+    #[arg(long, requires = "index")]
+    pub prefault: bool,
+    /// Built-in dataset: points in the index.
+    #[arg(long, default_value_t = 20_000, conflicts_with = "index")]
+    pub n: usize,
+    /// Built-in dataset: held-out query points.
+    #[arg(long, default_value_t = 1_000, conflicts_with = "index")]
+    pub n_queries: usize,
+    /// Built-in dataset: number of trees (-1: Annoy's automatic count).
+    #[arg(
+        long,
+        default_value_t = 10,
+        allow_negative_numbers = true,
+        conflicts_with = "index"
+    )]
+    pub trees: i32,
 }

@@ -12,6 +12,15 @@ pub fn number(x: f32) -> String {
     }
 }
 
+/// An `f64` as JSON, as `number` does for `f32`.
+pub fn float(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x}")
+    } else {
+        "null".to_string()
+    }
+}
+
 /// A string as JSON, with quotes and escapes.
 pub fn string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
@@ -56,6 +65,8 @@ mod tests {
         assert_eq!(number(-2.5e-8), "-0.000000025");
         assert_eq!(number(f32::NAN), "null");
         assert_eq!(number(f32::NEG_INFINITY), "null");
+        assert_eq!(float(0.25), "0.25");
+        assert_eq!(float(f64::NAN), "null");
     }
 
     #[test]

@@ -29,6 +29,7 @@ fn main() {
         args::Command::Query(a) => commands::query::run(&a),
         args::Command::Info(a) => commands::info::run(&a),
         args::Command::Demo(a) => demo::run(&a),
+        args::Command::Bench(a) => commands::bench::run(&a),
     };
     match result {
         Ok(()) => {}

@@ -1,5 +1,6 @@
 //! One module per subcommand that works on index files (`demo` lives apart).
 
+pub mod bench;
 pub mod build;
 pub mod info;
 pub mod query;

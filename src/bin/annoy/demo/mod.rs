@@ -2,8 +2,8 @@
 //! maps it back as a real user would, then measures recall@10 against brute force and query
 //! speed at a few search_k values.
 
-mod brute_force;
-mod dataset;
+pub mod brute_force;
+pub mod dataset;
 
 use crate::args::DemoArgs;
 use crate::commands::print;
@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 const K: usize = 10;
-const CLUSTERS: usize = 20;
+pub const CLUSTERS: usize = 20;
 /// Blob spread relative to the spread of the centres: clusters overlap a little, so the
 /// recall curve has something to show.
 const SPREAD: f32 = 1.5;
@@ -52,15 +52,7 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
         }
     };
 
-    let mut blobs = dataset::Blobs::new(
-        args.dim,
-        CLUSTERS,
-        SPREAD,
-        metric == Metric::Hamming,
-        DATA_SEED,
-    );
-    let points = blobs.sample(args.n);
-    let queries = blobs.sample(args.queries);
+    let (points, queries) = generate(args.dim, metric, args.n, args.queries);
     let trees = match args.trees {
         -1 => "automatic trees".to_string(),
         t => format!("{t} trees"),
@@ -81,7 +73,7 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
     built?;
     let build_seconds = started.elapsed().as_secs_f64();
 
-    let file = TempFile::new();
+    let file = TempFile::new("demo");
     index.save(&file.0, false)?;
     drop(index);
     let size = index_file::file_size(&file.0)?;
@@ -119,6 +111,21 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
     Ok(())
 }
 
+/// The demo's data (also `annoy bench`'s built-in dataset): `n` points and `n_queries`
+/// held-out queries drawn from the same gaussian blobs, the same on every run.
+pub fn generate(
+    dim: usize,
+    metric: Metric,
+    n: usize,
+    n_queries: usize,
+) -> (dataset::Points, dataset::Points) {
+    let mut blobs =
+        dataset::Blobs::new(dim, CLUSTERS, SPREAD, metric == Metric::Hamming, DATA_SEED);
+    let points = blobs.sample(n);
+    let queries = blobs.sample(n_queries);
+    (points, queries)
+}
+
 /// Recall@K against `truth` and single-thread queries per second.
 fn measure(
     index: &Index,
@@ -142,14 +149,15 @@ fn measure(
 }
 
 /// A uniquely named file in the temp directory, deleted when dropped (also on errors).
-struct TempFile(PathBuf);
+pub struct TempFile(pub PathBuf);
 
 impl TempFile {
-    fn new() -> TempFile {
+    /// `annoy-<command>-<pid>-<nanos>.ann`.
+    pub fn new(command: &str) -> TempFile {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos());
-        let name = format!("annoy-demo-{}-{nanos}.ann", std::process::id());
+        let name = format!("annoy-{command}-{}-{nanos}.ann", std::process::id());
         TempFile(std::env::temp_dir().join(name))
     }
 }

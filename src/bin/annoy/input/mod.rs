@@ -1,8 +1,11 @@
 //! Readers for files of vectors. The format follows the file name: `.npy` (NumPy), `.fvecs`
 //! (the ANN-benchmark format), anything else is text. Each reader streams rows into a sink,
 //! so a file is never held in memory twice; the row number is the item id.
+//!
+//! Also files of neighbour ids (ground truth for `annoy bench`): `.ivecs` or integer `.npy`.
 
 mod fvecs;
+mod ivecs;
 mod npy;
 mod text;
 
@@ -32,6 +35,28 @@ pub fn read_vectors(path: &Path, dim: usize, sink: &mut Sink<'_>) -> CliResult<u
         Some("npy") => npy::read(reader, len, path, dim, sink),
         Some("fvecs") => fvecs::read(reader, path, dim, sink),
         _ => text::read(reader, path, dim, sink),
+    }
+}
+
+/// Reads rows of ids from `path`: `.ivecs`, or `.npy` of int32/int64. Ids are returned as
+/// stored (possibly negative); what they must be is for the caller to say.
+pub fn read_id_rows(path: &Path) -> CliResult<Vec<Vec<i64>>> {
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let open_error = |e| CliError::new(format!("cannot open {}: {e}", path.display()));
+    match extension.as_deref() {
+        Some("ivecs") => ivecs::parse(&std::fs::read(path).map_err(open_error)?, path),
+        Some("npy") => {
+            let file = File::open(path).map_err(open_error)?;
+            let len = file.metadata().map_err(|e| read_error(path, e))?.len();
+            npy::read_ints(BufReader::with_capacity(1 << 16, file), len, path)
+        }
+        _ => Err(CliError::new(format!(
+            "{}: neighbour ids must be an .ivecs or an .npy (int32/int64) file",
+            path.display()
+        ))),
     }
 }
 

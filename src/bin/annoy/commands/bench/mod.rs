@@ -1,0 +1,327 @@
+//! `annoy bench`: recall@k and queries per second over a sweep of search_k, for a saved index
+//! and a file of queries, or for the built-in dataset (built, saved and mapped back here).
+//!
+//! For each search_k: recall@k against the ground truth; queries per second on one thread,
+//! one query at a time with a reused `Scratch`; and queries per second of a batch over
+//! `--threads` threads, each with its own `Scratch`. Speeds are the best of `--runs` passes.
+//! Mean candidates per query are not reported: the library does not expose the count.
+
+mod measure;
+mod report;
+mod truth;
+
+use crate::args::{BenchArgs, IndexShape};
+use crate::commands::print;
+use crate::demo::{self, brute_force, dataset::Points, TempFile};
+use crate::error::{CliError, CliResult};
+use crate::{index_file, input, numbers, progress};
+use annoy::{Index, Metric};
+use report::{Build, IndexFacts, Report, Source, Step, Truth};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// search_k values measured when none are given, after Annoy's default (k × trees).
+const DEFAULT_SEARCH_KS: [usize; 3] = [1_000, 10_000, 100_000];
+const DATASET_METRIC: &str = "angular";
+const DATASET_DIM: usize = 64;
+
+/// An index ready to measure, with its queries.
+struct Opened {
+    index: Index,
+    facts: IndexFacts,
+    queries: Points,
+    queries_file: Option<PathBuf>,
+    /// The built-in dataset's points, the ground truth's reference.
+    points: Option<Points>,
+    /// The built-in dataset's index file, deleted when the bench ends.
+    _file: Option<TempFile>,
+}
+
+pub fn run(args: &BenchArgs) -> CliResult<()> {
+    if args.k == 0 {
+        return Err(CliError::new("-k must be at least 1"));
+    }
+    if args.runs == 0 {
+        return Err(CliError::new("--runs must be at least 1"));
+    }
+    let threads = thread_count(args.threads)?;
+    // Without --json, lines are printed as their numbers arrive.
+    let say = |text: &str| if args.json { Ok(()) } else { print(text) };
+
+    let opened = match &args.index {
+        Some(path) => open_index(args, path)?,
+        None => build_dataset(args, threads)?,
+    };
+    say(&opened.facts.index_text())?;
+    let Opened {
+        index,
+        facts,
+        queries,
+        queries_file,
+        points,
+        _file,
+    } = opened;
+    let search_ks = search_ks(&args.search_k, args.k, &index)?;
+    let threads = threads.min(queries.len());
+
+    let spinner = progress::spinner("computing the ground truth");
+    let started = Instant::now();
+    let found = ground_truth(args, &index, &queries, points.as_ref(), threads);
+    spinner.finish_and_clear();
+    let (truth, source) = found?;
+    let mut report = Report {
+        index: facts,
+        queries: queries.len(),
+        queries_file,
+        k: args.k,
+        truth: source,
+        truth_seconds: started.elapsed().as_secs_f64(),
+        threads,
+        runs: args.runs,
+        sweep: Vec::new(),
+    };
+    say(&report.truth_text())?;
+    say(&report.table_header())?;
+
+    let setup = measure::Setup {
+        index: &index,
+        queries: &queries,
+        truth: &truth,
+        k: args.k,
+        runs: args.runs,
+    };
+    let mut buffers = measure::Buffers::new(&setup, threads);
+    let default_search_k = args.k.saturating_mul(index.n_trees());
+    let bar = progress::sweep_bar(search_ks.len() as u64);
+    let swept = (|| -> CliResult<()> {
+        for search_k in search_ks {
+            let step_k = search_k.unwrap_or(default_search_k);
+            bar.set_message(format!("search_k {step_k}"));
+            let step = Step {
+                search_k: step_k,
+                default: search_k.is_none(),
+                measured: measure::measure(&setup, search_k, &mut buffers)?,
+            };
+            bar.suspend(|| say(&report.row_text(&step)))?;
+            report.sweep.push(step);
+            bar.inc(1);
+        }
+        Ok(())
+    })();
+    bar.finish_and_clear();
+    swept?;
+    if args.json {
+        print(&report.json())?;
+    }
+    Ok(())
+}
+
+/// A saved index and the queries from `--queries`.
+fn open_index(args: &BenchArgs, path: &Path) -> CliResult<Opened> {
+    // clap requires these with --index; this only keeps the types honest.
+    let (Some(metric), Some(dim), Some(queries_file)) = (&args.metric, args.dim, &args.queries)
+    else {
+        return Err(CliError::new("--index needs --metric, --dim and --queries"));
+    };
+    let shape = IndexShape {
+        metric: metric.clone(),
+        dim,
+        dot_layout: args.dot_layout,
+    };
+    let started = Instant::now();
+    let index = index_file::open(path, &shape, args.prefault)?;
+    let load_seconds = started.elapsed().as_secs_f64();
+    if index.n_items() == 0 {
+        return Err(CliError::new(format!(
+            "{}: the index holds no items",
+            path.display()
+        )));
+    }
+    let queries = read_points(queries_file, dim, index.metric())?;
+    let facts = IndexFacts {
+        source: Source::File(path.to_path_buf()),
+        metric: index.metric(),
+        dim,
+        items: index.n_items(),
+        trees: index.n_trees(),
+        index_size: index_file::file_size(path)?,
+        load_seconds,
+        prefault: args.prefault,
+    };
+    Ok(Opened {
+        index,
+        facts,
+        queries,
+        queries_file: Some(queries_file.clone()),
+        points: None,
+        _file: None,
+    })
+}
+
+/// The built-in dataset: generated, built, saved to a temporary file and mapped back.
+fn build_dataset(args: &BenchArgs, threads: usize) -> CliResult<Opened> {
+    let metric = index_file::metric(args.metric.as_deref().unwrap_or(DATASET_METRIC))?;
+    let dim = args.dim.unwrap_or(DATASET_DIM);
+    if args.n == 0 || args.n_queries == 0 {
+        return Err(CliError::new("--n and --n-queries must be at least 1"));
+    }
+    // The library checks the dimension too, but only after the data has been generated.
+    if dim == 0 || dim > annoy::MAX_DIMENSION {
+        return Err(CliError::new(format!(
+            "--dim must be between 1 and {}, got {dim}",
+            annoy::MAX_DIMENSION
+        )));
+    }
+    if args.trees == 0 || args.trees < -1 {
+        return Err(CliError::new(format!(
+            "--trees must be at least 1 (or -1 for automatic), got {}",
+            args.trees
+        )));
+    }
+    let (points, queries) = demo::generate(dim, metric, args.n, args.n_queries);
+
+    let started = Instant::now();
+    let mut index = Index::new(dim, metric)?;
+    for i in 0..points.len() {
+        index.add_item(i as u32, points.row(i))?;
+    }
+    let bar = progress::trees_bar(u64::try_from(args.trees).ok());
+    let built = index.build_with_progress(args.trees, threads as i32, &|_| bar.inc(1));
+    bar.finish_and_clear();
+    built?;
+    let build_seconds = started.elapsed().as_secs_f64();
+
+    let file = TempFile::new("bench");
+    index.save(&file.0, false)?;
+    drop(index);
+    let index_size = index_file::file_size(&file.0)?;
+    let started = Instant::now();
+    let mut index = Index::new(dim, metric)?;
+    index.load(&file.0, false)?;
+    let load_seconds = started.elapsed().as_secs_f64();
+    let facts = IndexFacts {
+        source: Source::Dataset {
+            clusters: demo::CLUSTERS,
+            queries: queries.len(),
+            build: Build {
+                seconds: build_seconds,
+                threads,
+            },
+        },
+        metric,
+        dim,
+        items: index.n_items(),
+        trees: index.n_trees(),
+        index_size,
+        load_seconds,
+        prefault: false,
+    };
+    Ok(Opened {
+        index,
+        facts,
+        queries,
+        queries_file: None,
+        points: Some(points),
+        _file: Some(file),
+    })
+}
+
+/// The true neighbours of each query (at most k) and where they came from.
+fn ground_truth(
+    args: &BenchArgs,
+    index: &Index,
+    queries: &Points,
+    points: Option<&Points>,
+    threads: usize,
+) -> CliResult<(Vec<Vec<u32>>, Truth)> {
+    let k = args.k;
+    if let Some(points) = points {
+        let truth = brute_force::nearest(index.metric(), points, queries, k, threads);
+        return Ok((truth, Truth::Dataset));
+    }
+    if let Some(path) = &args.ground_truth {
+        let truth = truth::from_file(path, index, queries.len(), k)?;
+        return Ok((truth, Truth::File(path.clone())));
+    }
+    if let Some(path) = &args.data {
+        let points = read_points(path, index.dim(), index.metric())?;
+        if points.len() != index.n_items() {
+            return Err(CliError::new(format!(
+                "{}: {} vectors, but the index has {} items (--data must be the vectors the index was built from)",
+                path.display(),
+                points.len(),
+                index.n_items()
+            )));
+        }
+        let truth = brute_force::nearest(index.metric(), &points, queries, k, threads);
+        return Ok((truth, Truth::Data(path.clone())));
+    }
+    let (truth, skipped) = truth::from_index(index, queries, k, threads)?;
+    Ok((truth, Truth::IndexVectors { skipped }))
+}
+
+/// All vectors of a file, checked as the library would check them.
+fn read_points(path: &Path, dim: usize, metric: Metric) -> CliResult<Points> {
+    let mut values = Vec::new();
+    let rows = input::read_vectors(path, dim, &mut |_, vector| {
+        numbers::check_values(metric, vector)?;
+        if let Some(p) = vector.iter().position(|x| !x.is_finite()) {
+            return Err(CliError::new(format!(
+                "value {} at position {p} is not a finite number",
+                vector[p]
+            )));
+        }
+        values.extend_from_slice(vector);
+        Ok(())
+    })?;
+    if rows == 0 {
+        return Err(CliError::new(format!(
+            "{} holds no vectors",
+            path.display()
+        )));
+    }
+    Ok(Points { dim, values })
+}
+
+/// The search_k values to measure (`None`: Annoy's default, k × trees).
+fn search_ks(given: &[i64], k: usize, index: &Index) -> CliResult<Vec<Option<usize>>> {
+    if !given.is_empty() {
+        return given
+            .iter()
+            .map(|&v| match v {
+                -1 => Ok(None),
+                v => usize::try_from(v).map(Some).map_err(|_| {
+                    CliError::new(format!(
+                        "--search-k values must be at least 0 (or -1 for the default), got {v}"
+                    ))
+                }),
+            })
+            .collect();
+    }
+    // With n_items × n_trees candidates every item has been seen: larger values measure the
+    // same exhaustive search, only slower. Keep the list increasing and stop there.
+    let everything = index.n_items().saturating_mul(index.n_trees());
+    let mut last = k.saturating_mul(index.n_trees());
+    let mut out = vec![None];
+    for search_k in DEFAULT_SEARCH_KS {
+        if last >= everything {
+            break;
+        }
+        if search_k > last {
+            out.push(Some(search_k));
+            last = search_k;
+        }
+    }
+    Ok(out)
+}
+
+/// `--threads`: -1 for one per core.
+fn thread_count(arg: i32) -> CliResult<usize> {
+    match arg {
+        -1 => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+        t if t >= 1 => Ok(t as usize),
+        t => Err(CliError::new(format!(
+            "--threads must be at least 1 (or -1 for one per core), got {t}"
+        ))),
+    }
+}
