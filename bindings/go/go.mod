@@ -1,0 +1,3 @@
+module github.com/annoy-rs/annoy/bindings/go
+
+go 1.24
