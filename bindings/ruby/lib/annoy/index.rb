@@ -1,0 +1,444 @@
+# frozen_string_literal: true
+
+module Annoy
+  # An approximate-nearest-neighbour index over +dim+-dimensional vectors, backed by one
+  # libannoy handle. Files are compatible with Spotify Annoy's .ann files.
+  #
+  #   Annoy::Index.new(3, :angular) do |index|
+  #     index.add(0, [1.0, 0.0, 0.0])
+  #     index << [0.0, 1.0, 0.0]           # id 1
+  #     index.build(10)
+  #     index.nearest([1.0, 0.1, 0.0], 2)  # => [0, 1]
+  #   end
+  #
+  # The handle is an FFI::AutoPointer: an index that is never closed is freed by the garbage
+  # collector. +close+ frees it at once (and unmaps a loaded file).
+  #
+  # Thread safety: queries, item vectors, distances and counts may run from many threads at
+  # once (queries release the GVL); mutating calls wait until they have the index alone.
+  class Index
+    # Metric names and their ANNOY_METRIC_* numbers.
+    METRICS = { angular: 0, euclidean: 1, manhattan: 2, dot: 3, hamming: 4 }.freeze
+    # Dot-metric file layouts (ANNOY_DOT_LAYOUT_*): Annoy 1.17.3's (the default) and main's.
+    DOT_LAYOUTS = { annoy_1_17: 0, annoy_main: 1 }.freeze
+
+    UINT32_MAX = 0xFFFF_FFFF
+    INT32_RANGE = (-(2**31)..(2**31 - 1)).freeze
+    INT64_MAX = 2**63 - 1
+    SEARCH_K_DEFAULT = -1
+
+    class << self
+      # Creates an index. With a block, yields it, closes it when the block ends and returns
+      # the block's value.
+      def new(*args, **kwargs)
+        index = super
+        return index unless block_given?
+
+        begin
+          yield index
+        ensure
+          index.close
+        end
+      end
+
+      # Creates an index and loads the file at +path+ into it. With a block, yields the index,
+      # closes it when the block ends and returns the block's value.
+      def open(dim, metric, path, prefault: false)
+        index = new(dim, metric)
+        begin
+          index.load(path, prefault: prefault)
+        rescue StandardError
+          index.close
+          raise
+        end
+        return index unless block_given?
+
+        begin
+          yield index
+        ensure
+          index.close
+        end
+      end
+    end
+
+    # +dim+: number of values per vector (bits for hamming). +metric+: :angular, :euclidean,
+    # :manhattan, :dot or :hamming (a Symbol or String).
+    def initialize(dim, metric)
+      number = self.class.metric_number(metric)
+      unless dim.is_a?(Integer) && dim >= 0
+        raise InvalidArgumentError, "dimension must be a non-negative Integer, got #{dim.inspect}"
+      end
+
+      out = FFI::MemoryPointer.new(:pointer)
+      Native.call(:annoy_new, number, dim, out)
+      @ptr = FFI::AutoPointer.new(out.read_pointer, Native.method(:annoy_free))
+      @lock = RWLock.new
+    end
+
+    # The ANNOY_METRIC_* number of a metric name (Integers pass through to the library).
+    def self.metric_number(metric)
+      case metric
+      when Integer
+        metric
+      when Symbol, String
+        METRICS.fetch(metric.to_s.downcase.to_sym) do
+          raise UnknownMetricError, "unknown metric #{metric.inspect}; expected one of " \
+                                    "#{METRICS.keys.join(', ')}"
+        end
+      else
+        raise TypeError, "metric must be a Symbol or String, got #{metric.class}"
+      end
+    end
+
+    # ---- life cycle ----
+
+    # Frees the index now (unmapping a loaded file). Idempotent; later calls other than
+    # +close+ and +closed?+ raise Annoy::ClosedError.
+    def close
+      @lock.write do
+        @ptr&.free
+        @ptr = nil
+      end
+      nil
+    end
+
+    # Whether +close+ was called.
+    def closed?
+      @ptr.nil?
+    end
+
+    # ---- building ----
+
+    # Seeds the next build (tree t uses seed + t). Negative seeds wrap as in C.
+    def seed=(seed)
+      unless seed.is_a?(Integer) && seed >= -(2**63) && seed < 2**64
+        raise InvalidArgumentError, "seed must be an Integer that fits 64 bits, got #{seed.inspect}"
+      end
+
+      write { |h| Native.call(:annoy_set_seed, h, seed & 0xFFFF_FFFF_FFFF_FFFF) }
+    end
+
+    # Annoy's name for +seed=+. Returns self.
+    def set_seed(seed)
+      self.seed = seed
+      self
+    end
+
+    # Dot metric only, before anything is added or loaded: the file layout to write,
+    # :annoy_1_17 (the default) or :annoy_main.
+    def dot_layout=(layout)
+      number = DOT_LAYOUTS.fetch(layout.to_s.downcase.to_sym) do
+        raise UnknownMetricError, "unknown dot layout #{layout.inspect}; expected one of " \
+                                  "#{DOT_LAYOUTS.keys.join(', ')}"
+      end
+      write { |h| Native.call(:annoy_set_dot_layout, h, number) }
+    end
+
+    # Stores +vector+ as item +id+ (ids may leave holes; re-adding replaces). Returns self.
+    def add(id, vector)
+      unless id.is_a?(Integer) && id >= 0 && id <= UINT32_MAX
+        raise InvalidArgumentError, "item id must be an Integer in 0..#{UINT32_MAX}, got #{id.inspect}"
+      end
+
+      buf, len = float_buffer(vector)
+      write { |h| Native.call(:annoy_add, h, id, buf, len) }
+      self
+    end
+    alias add_item add
+
+    # Appends +vector+ with the next id (+n_items+). Returns self.
+    def <<(vector)
+      buf, len = float_buffer(vector)
+      write do |h|
+        id = size_of(:annoy_n_items, h)
+        if id > UINT32_MAX
+          raise InvalidArgumentError, "the index is full: no item id after #{UINT32_MAX}"
+        end
+
+        Native.call(:annoy_add, h, id, buf, len)
+      end
+      self
+    end
+
+    # Builds the index in the file at +path+ instead of in memory. Call before +add+.
+    def on_disk_build(path)
+      path = path_string(path)
+      write { |h| Native.call(:annoy_on_disk_build, h, path) }
+      self
+    end
+
+    # Builds +trees+ trees (-1: automatically) on +threads+ threads (-1: one per core).
+    # Releases the GVL while it runs. Returns self.
+    def build(trees = -1, threads: -1, n_jobs: nil)
+      threads = n_jobs unless n_jobs.nil?
+      trees = int32(trees, "trees")
+      threads = int32(threads, "threads")
+      write { |h| Native.call(:annoy_build, h, trees, threads) }
+      self
+    end
+
+    # Drops the trees so that more items can be added. Returns self.
+    def unbuild
+      write { |h| Native.call(:annoy_unbuild, h) }
+      self
+    end
+
+    # ---- files ----
+
+    # Writes the built index to +path+, then serves it from that file (as +load+ would).
+    # Releases the GVL while it runs. Returns self.
+    def save(path, prefault: false)
+      path = path_string(path)
+      write { |h| Native.call(:annoy_save, h, path, prefault ? true : false) }
+      self
+    end
+
+    # Maps the index file at +path+ (read-only, shared between processes); +prefault+ reads it
+    # all in now. Releases the GVL while it runs. Returns self.
+    def load(path, prefault: false)
+      path = path_string(path)
+      write { |h| Native.call(:annoy_load, h, path, prefault ? true : false) }
+      self
+    end
+
+    # Empties the index, unmapping any file (metric, dimension and seed stay). Returns self.
+    def unload
+      write { |h| Native.call(:annoy_unload, h) }
+      self
+    end
+
+    # ---- queries ----
+
+    # The +n+ nearest items to +vector+, nearest first: an Array of ids, or
+    # [ids, distances] with +include_distances: true+. +search_k+: candidates to look at
+    # (-1: n × n_trees; any other negative number: no limit, as in Annoy).
+    def nearest(vector, n, search_k: -1, include_distances: false)
+      buf, len = float_buffer(vector)
+      query(n, search_k, include_distances) do |h, count, k, ids, dists, outn|
+        Native.call(:annoy_query, h, buf, len, count, k, ids, dists, count, outn)
+      end
+    end
+
+    # Annoy's name and argument order for +nearest+: positional +search_k+ and
+    # +include_distances+ work as in Python (keywords win).
+    def get_nns_by_vector(vector, n, search_k_ = -1, include_distances_ = false,
+                          search_k: search_k_, include_distances: include_distances_)
+      nearest(vector, n, search_k: search_k, include_distances: include_distances)
+    end
+
+    # The +n+ nearest items to stored item +id+ (see +nearest+).
+    def nearest_to_item(id, n, search_k: -1, include_distances: false)
+      id = item_id(id)
+      query(n, search_k, include_distances) do |h, count, k, ids, dists, outn|
+        Native.call(:annoy_query_by_item, h, id, count, k, ids, dists, count, outn)
+      end
+    end
+
+    # Annoy's name and argument order for +nearest_to_item+ (see +get_nns_by_vector+).
+    def get_nns_by_item(id, n, search_k_ = -1, include_distances_ = false,
+                        search_k: search_k_, include_distances: include_distances_)
+      nearest_to_item(id, n, search_k: search_k, include_distances: include_distances)
+    end
+
+    # Answers many vector queries at once on +threads+ library threads (-1: one per core),
+    # releasing the GVL. Returns one result per query, each as +nearest+ returns it.
+    def query_batch(vectors, n, search_k: -1, threads: -1, include_distances: false)
+      rows = vectors.map { |v| to_floats(v) }
+      n = count_arg(n)
+      search_k = search_k_arg(search_k)
+      threads = int32(threads, "threads")
+      read do |h|
+        dim = size_of(:annoy_dim, h)
+        rows.each_with_index do |row, i|
+          next if row.size == dim
+
+          raise DimensionError, "query #{i} has #{row.size} values, index dimension is #{dim}"
+        end
+        n, search_k = clamp(h, n, search_k)
+        q = rows.size
+        flat = FFI::MemoryPointer.new(:float, [q * dim, 1].max)
+        flat.put_array_of_float(0, rows.flatten) unless q.zero?
+        ids = FFI::MemoryPointer.new(:uint32, [q * n, 1].max)
+        dists = include_distances ? FFI::MemoryPointer.new(:float, [q * n, 1].max) : nil
+        counts = FFI::MemoryPointer.new(:size_t, [q, 1].max)
+        Native.call(:annoy_query_batch, h, flat, q, dim, n, search_k, threads, ids, dists, counts)
+        found = q.zero? ? [] : Native.read_sizes(counts, q)
+        found.each_with_index.map do |c, i|
+          row_ids = ids.get_array_of_uint32(4 * i * n, c)
+          include_distances ? [row_ids, dists.get_array_of_float(4 * i * n, c)] : row_ids
+        end
+      end
+    end
+
+    # ---- items ----
+
+    # The stored vector of item +id+ as an Array of Floats (hamming: 0.0/1.0 per bit; a hole
+    # reads as zeros).
+    def item_vector(id)
+      id = item_id(id)
+      read do |h|
+        dim = size_of(:annoy_dim, h)
+        buf = FFI::MemoryPointer.new(:float, [dim, 1].max)
+        Native.call(:annoy_get_item, h, id, buf, dim)
+        buf.get_array_of_float(0, dim)
+      end
+    end
+    alias get_item_vector item_vector
+
+    # The distance between items +i+ and +j+, in the metric's units.
+    def distance(i, j)
+      i = item_id(i)
+      j = item_id(j)
+      read do |h|
+        out = FFI::MemoryPointer.new(:float)
+        Native.call(:annoy_distance, h, i, j, out)
+        out.read_float
+      end
+    end
+    alias get_distance distance
+
+    # ---- properties ----
+
+    # Number of items: the largest id added plus one (holes included).
+    def n_items
+      read { |h| size_of(:annoy_n_items, h) }
+    end
+    alias get_n_items n_items
+    alias size n_items
+
+    # Number of trees (0 before build).
+    def n_trees
+      read { |h| size_of(:annoy_n_trees, h) }
+    end
+    alias get_n_trees n_trees
+
+    # The dimension given to +new+ (bits for hamming).
+    def dim
+      read { |h| size_of(:annoy_dim, h) }
+    end
+    alias f dim
+
+    # The metric as a Symbol (:angular, :euclidean, …).
+    def metric
+      read do |h|
+        out = FFI::MemoryPointer.new(:int32)
+        Native.call(:annoy_metric, h, out)
+        METRICS.key(out.read_int32)
+      end
+    end
+
+    def inspect
+      return "#<#{self.class} (closed)>" if closed?
+
+      "#<#{self.class} metric=#{metric} dim=#{dim} n_items=#{n_items} n_trees=#{n_trees}>"
+    rescue ClosedError
+      "#<#{self.class} (closed)>"
+    end
+    alias to_s inspect
+
+    private
+
+    # Runs the block with the live handle while no mutating call runs.
+    def read
+      @lock.read { yield handle }
+    end
+
+    # Runs the block with the live handle while no other call runs.
+    def write
+      @lock.write { yield handle }
+    end
+
+    def handle
+      @ptr or raise ClosedError, "the index is closed"
+    end
+
+    def size_of(fn, handle)
+      out = FFI::MemoryPointer.new(:size_t)
+      Native.call(fn, handle, out)
+      Native.read_size(out)
+    end
+
+    # Shared part of the single-vector queries.
+    def query(n, search_k, include_distances)
+      n = count_arg(n)
+      search_k = search_k_arg(search_k)
+      read do |h|
+        n, search_k = clamp(h, n, search_k)
+        ids = FFI::MemoryPointer.new(:uint32, [n, 1].max)
+        dists = include_distances ? FFI::MemoryPointer.new(:float, [n, 1].max) : nil
+        outn = FFI::MemoryPointer.new(:size_t)
+        yield h, n, search_k, ids, dists, outn
+        found = Native.read_size(outn)
+        result = ids.get_array_of_uint32(0, found)
+        include_distances ? [result, dists.get_array_of_float(0, found)] : result
+      end
+    end
+
+    # No query returns more than n_items results, so result buffers need no more room than
+    # that: asking for n > n_items becomes n_items with the search_k that n would have had
+    # (the default n × n_trees), which gives the same answer without a huge allocation.
+    def clamp(handle, n, search_k)
+      n_items = size_of(:annoy_n_items, handle)
+      return [n, search_k] if n <= n_items
+
+      if search_k == SEARCH_K_DEFAULT
+        search_k = [n * size_of(:annoy_n_trees, handle), INT64_MAX].min
+      end
+      [n_items, search_k]
+    end
+
+    def count_arg(n)
+      raise TypeError, "n must be an Integer, got #{n.class}" unless n.is_a?(Integer)
+      raise InvalidArgumentError, "n must be >= 0, got #{n}" if n.negative?
+
+      n
+    end
+
+    # -1 (or nil): Annoy's default; other negatives: unlimited, as Annoy treats them.
+    def search_k_arg(search_k)
+      return SEARCH_K_DEFAULT if search_k.nil? || search_k == SEARCH_K_DEFAULT
+      raise TypeError, "search_k must be an Integer, got #{search_k.class}" unless search_k.is_a?(Integer)
+      return INT64_MAX if search_k.negative? || search_k > INT64_MAX
+
+      search_k
+    end
+
+    def item_id(id)
+      raise TypeError, "item id must be an Integer, got #{id.class}" unless id.is_a?(Integer)
+      unless id >= 0 && id <= UINT32_MAX
+        raise UnknownItemError, "item #{id} is not in the index (ids are 0..#{UINT32_MAX})"
+      end
+
+      id
+    end
+
+    def int32(value, what)
+      raise TypeError, "#{what} must be an Integer, got #{value.class}" unless value.is_a?(Integer)
+      raise InvalidArgumentError, "#{what} #{value} does not fit a 32-bit int" unless INT32_RANGE.cover?(value)
+
+      value
+    end
+
+    def path_string(path)
+      path = File.path(path)
+      raise ArgumentError, "path contains a NUL byte" if path.include?("\0")
+
+      path
+    end
+
+    def to_floats(vector)
+      arr = Array.try_convert(vector) || (vector.respond_to?(:to_a) && vector.to_a)
+      raise TypeError, "a vector must be an Array of numbers, got #{vector.class}" unless arr.is_a?(Array)
+
+      arr
+    end
+
+    # The vector copied into C floats, and its length.
+    def float_buffer(vector)
+      arr = to_floats(vector)
+      buf = FFI::MemoryPointer.new(:float, [arr.size, 1].max)
+      buf.put_array_of_float(0, arr)
+      [buf, arr.size]
+    end
+  end
+end
