@@ -345,10 +345,9 @@ impl Index {
             let len = self.n_nodes * self.node_size();
             write_replacing(path, &self.storage.bytes()[..len])?;
         }
-        let seed = self.seed;
-        self.unload();
-        self.seed = seed;
-        self.load(path, prefault)
+        // The layout just written is known: no detection. On failure the index keeps serving
+        // what it had.
+        self.load_as(path, prefault, Some(self.dot_layout))
     }
 
     /// Maps the index file at `path` read-only (shared between processes) and serves queries
@@ -356,12 +355,21 @@ impl Index {
     /// and dimension must be the ones the file was built with: the format does not record
     /// them. Replaces whatever the index held; on error the index is unchanged.
     pub fn load(&mut self, path: impl AsRef<Path>, prefault: bool) -> Result<()> {
-        let path = path.as_ref();
+        self.load_as(path.as_ref(), prefault, self.dot_layout_setting)
+    }
+
+    /// `load` with a known dot layout, or `None` to detect it.
+    fn load_as(
+        &mut self,
+        path: &Path,
+        prefault: bool,
+        dot_layout: Option<DotLayout>,
+    ) -> Result<()> {
         let storage = Storage::map_file(path, prefault)?;
         let bytes = storage.bytes();
-        let dot_layout = match (self.metric, self.dot_layout_setting) {
+        let dot_layout = match (self.metric, dot_layout) {
             (Metric::Dot, None) => detect_dot_layout(bytes, self.dim)?,
-            (_, setting) => setting.unwrap_or(DotLayout::Annoy117),
+            (_, layout) => layout.unwrap_or(DotLayout::Annoy117),
         };
         let space = AnySpace::new(self.metric, dot_layout, self.dim);
         let layout = with_space!(&space, s => s.layout());
@@ -525,8 +533,9 @@ fn write_replacing(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 /// Tells Annoy 1.17.3's dot files from Annoy main's by size, and when both node sizes fit,
-/// by main's item signature: `built = 1` then three zero bytes at offset 20. Read as 1.17.3,
-/// those bytes are the float 1.4e-45 in every item, which real vectors do not hold.
+/// by main's item signature: the same `norm` (M²) at offset 16 in every item, then `built = 1`
+/// and three zero bytes at offset 20. Read as 1.17.3, those bytes are vector values, which
+/// would have to equal the float 1.4e-45 in every item and repeat one value besides.
 fn detect_dot_layout(bytes: &[u8], dim: usize) -> Result<DotLayout> {
     let size_117 = 16 + 4 * dim;
     let size_main = 24 + 4 * dim;
@@ -546,10 +555,13 @@ fn detect_dot_layout(bytes: &[u8], dim: usize) -> Result<DotLayout> {
                 .filter(|n| Node(n).n_descendants() == 1)
                 .take(16);
             let mut seen = 0;
+            let mut norm = None;
             for node in items {
-                if node[20..24] != [1, 0, 0, 0] {
+                let this_norm = &node[16..20];
+                if node[20..24] != [1, 0, 0, 0] || norm.is_some_and(|n| n != this_norm) {
                     return Ok(DotLayout::Annoy117);
                 }
+                norm = Some(this_norm);
                 seen += 1;
             }
             Ok(if seen > 0 {

@@ -56,9 +56,11 @@ impl PartialOrd for Entry {
 }
 impl Ord for Entry {
     fn cmp(&self, other: &Self) -> Ordering {
-        // partial_cmp: -0.0 equals +0.0 as in C++; NaN compares equal rather than panicking.
-        self.0
-            .partial_cmp(&other.0)
+        // -0.0 equals +0.0 as in C++; a NaN priority (overflowing data) ranks lowest, which
+        // keeps this a total order.
+        let key = |p: f32| if p.is_nan() { f32::NEG_INFINITY } else { p };
+        key(self.0)
+            .partial_cmp(&key(other.0))
             .unwrap_or(Ordering::Equal)
             .then(self.1.cmp(&other.1))
     }
@@ -180,8 +182,12 @@ impl<'a> Forest<'a> {
         candidates.dedup();
         candidates.retain(|&id| self.is_item(id));
         self.score(space, query, candidates, scored);
+        // A total order even when a distance is NaN (overflowing data, damaged files):
+        // NaN ranks last. -0.0 and +0.0 stay equal, as in Annoy.
+        let key = |d: f32| if d.is_nan() { f32::INFINITY } else { d };
         let by_distance_then_id = |a: &(f32, i32), b: &(f32, i32)| {
-            a.0.partial_cmp(&b.0)
+            key(a.0)
+                .partial_cmp(&key(b.0))
                 .unwrap_or(Ordering::Equal)
                 .then(a.1.cmp(&b.1))
         };

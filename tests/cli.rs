@@ -90,8 +90,9 @@ fn write_npy(path: &Path, rows: &[Vec<f32>], wide: bool) {
     write_npy_raw(path, &dict, rows, wide);
 }
 
-fn write_npy_raw(path: &Path, dict: &str, rows: &[Vec<f32>], wide: bool) {
-    // Pad so the data starts at a multiple of 64 bytes, as NumPy does.
+/// The magic, version 1 and `dict` padded so the data starts at a multiple of 64 bytes, as
+/// NumPy does.
+fn npy_header(dict: &str) -> Vec<u8> {
     let mut header = dict.to_string();
     while !(10 + header.len() + 1).is_multiple_of(64) {
         header.push(' ');
@@ -100,11 +101,47 @@ fn write_npy_raw(path: &Path, dict: &str, rows: &[Vec<f32>], wide: bool) {
     let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
     bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
     bytes.extend_from_slice(header.as_bytes());
+    bytes
+}
+
+fn write_npy_raw(path: &Path, dict: &str, rows: &[Vec<f32>], wide: bool) {
+    let mut bytes = npy_header(dict);
     for v in rows.iter().flatten() {
         if wide {
             bytes.extend_from_slice(&(*v as f64).to_le_bytes());
         } else {
             bytes.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    std::fs::write(path, bytes).unwrap();
+}
+
+/// Neighbour ids as a 2-D `.npy` of int64 (`wide`) or int32.
+fn write_npy_ids(path: &Path, rows: &[Vec<u32>], wide: bool) {
+    let descr = if wide { "<i8" } else { "<i4" };
+    let dict = format!(
+        "{{'descr': '{descr}', 'fortran_order': False, 'shape': ({}, {}), }}",
+        rows.len(),
+        rows[0].len()
+    );
+    let mut bytes = npy_header(&dict);
+    for &id in rows.iter().flatten() {
+        if wide {
+            bytes.extend_from_slice(&i64::from(id).to_le_bytes());
+        } else {
+            bytes.extend_from_slice(&(id as i32).to_le_bytes());
+        }
+    }
+    std::fs::write(path, bytes).unwrap();
+}
+
+/// Neighbour ids as `.ivecs`: each row its length, then the ids, all int32.
+fn write_ivecs(path: &Path, rows: &[Vec<u32>]) {
+    let mut bytes = Vec::new();
+    for row in rows {
+        bytes.extend_from_slice(&(row.len() as i32).to_le_bytes());
+        for &id in row {
+            bytes.extend_from_slice(&(id as i32).to_le_bytes());
         }
     }
     std::fs::write(path, bytes).unwrap();
@@ -733,4 +770,341 @@ fn demo_runs_and_reports_recall() {
         best > 0.9,
         "recall at the largest search_k is {best}: {out}"
     );
+}
+
+/// Runs `annoy bench … --json` and parses its one document.
+fn bench_json(args: &[&str]) -> serde_json::Value {
+    let out = run_ok(&[&["bench"], args, &["--json"]].concat());
+    assert_eq!(out.lines().count(), 1, "one JSON document: {out:?}");
+    serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}: {out}"))
+}
+
+/// The recall of each search_k of a bench report, in order.
+fn sweep_recalls(doc: &serde_json::Value) -> Vec<f64> {
+    doc["sweep"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|step| step["recall"].as_f64().unwrap())
+        .collect()
+}
+
+/// The exact `k` nearest items to each query, from the library with a search_k that makes
+/// every item a candidate.
+fn exact_neighbours(
+    index: &Path,
+    metric: Metric,
+    dim: usize,
+    queries: &[Vec<f32>],
+    k: usize,
+) -> Vec<Vec<u32>> {
+    let mut lib = Index::new(dim, metric).unwrap();
+    lib.load(index, false).unwrap();
+    let everything = lib.n_items() * lib.n_trees();
+    queries
+        .iter()
+        .map(|q| {
+            let found = lib.query(Query::Vector(q), k, Some(everything)).unwrap();
+            found.iter().map(|n| n.id).collect()
+        })
+        .collect()
+}
+
+#[test]
+fn bench_reaches_recall_one_when_search_k_covers_every_item() {
+    let dir = TempDir::new("bench");
+    let rows = random_rows(500, 8, 21);
+    let data = dir.path("data.npy");
+    write_npy(&data, &rows, false);
+    let index = dir.path("index.ann");
+    build("euclidean", 8, 6, &data, &index, &[]);
+    let queries = random_rows(30, 8, 22);
+    let query_file = dir.path("queries.fvecs");
+    write_fvecs(&query_file, &queries);
+    let common = [
+        "--index",
+        index.to_str().unwrap(),
+        "--metric",
+        "euclidean",
+        "--dim",
+        "8",
+        "--queries",
+        query_file.to_str().unwrap(),
+        "--runs",
+        "1",
+        // 500 items × 6 trees: 3000 candidates see every item.
+        "--search-k=-1,20,3000",
+    ];
+
+    let doc = bench_json(&[&common[..], &["--data", data.to_str().unwrap()]].concat());
+    let recalls = sweep_recalls(&doc);
+    assert_eq!(recalls.len(), 3, "{doc}");
+    assert_eq!(recalls[2], 1.0, "{doc}");
+    assert!(
+        recalls[1] < 1.0,
+        "20 candidates cannot find everything: {doc}"
+    );
+    let sweep = doc["sweep"].as_array().unwrap();
+    assert_eq!(sweep[0]["default"], true);
+    assert_eq!(sweep[0]["search_k"], 60, "Annoy's default is k × trees");
+    assert_eq!(sweep[2]["search_k"], 3000);
+    assert_eq!(doc["ground_truth"]["source"], "data");
+
+    // The same truth from files, in every format: the same recalls.
+    let truth = exact_neighbours(&index, Metric::Euclidean, 8, &queries, 10);
+    let files = [("truth.ivecs", 0), ("truth.npy", 1), ("truth32.npy", 2)];
+    for (name, kind) in files {
+        let path = dir.path(name);
+        match kind {
+            0 => write_ivecs(&path, &truth),
+            1 => write_npy_ids(&path, &truth, true),
+            _ => write_npy_ids(&path, &truth, false),
+        }
+        let doc = bench_json(&[&common[..], &["--ground-truth", path.to_str().unwrap()]].concat());
+        assert_eq!(sweep_recalls(&doc), recalls, "{name}: {doc}");
+        assert_eq!(doc["ground_truth"]["source"], "file");
+    }
+    // And from the index's own vectors (there are no holes here).
+    let doc = bench_json(&common);
+    assert_eq!(sweep_recalls(&doc), recalls, "{doc}");
+    assert_eq!(doc["ground_truth"]["source"], "index");
+    assert_eq!(doc["ground_truth"]["skipped_zero_items"], 0);
+
+    // The table says the same.
+    let text = run_ok(&[&["bench"], &common[..], &["--data", data.to_str().unwrap()]].concat());
+    assert!(
+        text.contains("recall@10") && text.contains("(default)"),
+        "{text}"
+    );
+    let last: Vec<&str> = text.lines().last().unwrap().split_whitespace().collect();
+    assert_eq!(&last[..2], ["3000", "1.0000"], "{text}");
+}
+
+#[test]
+fn bench_json_has_every_number() {
+    let dir = TempDir::new("bench-json");
+    let rows = random_rows(400, 6, 23);
+    let data = dir.path("data.txt");
+    write_text(&data, &rows);
+    let index = dir.path("index.ann");
+    build("angular", 6, 4, &data, &index, &[]);
+    let queries = dir.path("queries.npy");
+    write_npy(&queries, &random_rows(25, 6, 24), true);
+    let doc = bench_json(&[
+        "--index",
+        index.to_str().unwrap(),
+        "--metric",
+        "angular",
+        "--dim",
+        "6",
+        "--queries",
+        queries.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "-k",
+        "5",
+        "--threads",
+        "2",
+        "--runs",
+        "2",
+    ]);
+    let number = |k: &str| doc[k].as_f64().unwrap_or_else(|| panic!("no {k} in {doc}"));
+    assert_eq!(doc["index"], index.to_str().unwrap());
+    assert!(doc["dataset"].is_null() && doc["build_seconds"].is_null());
+    assert_eq!(doc["metric"], "angular");
+    assert_eq!(number("dim"), 6.0);
+    assert_eq!(number("items"), 400.0);
+    assert_eq!(number("trees"), 4.0);
+    assert_eq!(
+        number("index_size"),
+        std::fs::metadata(&index).unwrap().len() as f64
+    );
+    assert!(number("load_seconds") >= 0.0);
+    assert_eq!(doc["prefault"], false);
+    assert_eq!(number("queries"), 25.0);
+    assert_eq!(doc["queries_file"], queries.to_str().unwrap());
+    assert_eq!(number("k"), 5.0);
+    assert_eq!(doc["ground_truth"]["path"], data.to_str().unwrap());
+    assert!(doc["ground_truth"]["seconds"].as_f64().unwrap() >= 0.0);
+    assert_eq!(number("threads"), 2.0);
+    assert_eq!(number("runs"), 2.0);
+    assert_eq!(doc["timing"], "best of 2 runs");
+    assert!(!doc["simd"].as_str().unwrap().is_empty());
+    // The default sweep: Annoy's default (5 × 4 trees), then 1000 — past the 400 × 4
+    // candidates that see every item, so the sweep ends there.
+    let sweep = doc["sweep"].as_array().unwrap();
+    let search_ks: Vec<u64> = sweep
+        .iter()
+        .map(|s| s["search_k"].as_u64().unwrap())
+        .collect();
+    assert_eq!(search_ks, [20, 1000, 10000], "{doc}");
+    for step in sweep {
+        for key in ["qps_single", "qps_batch", "seconds_single", "seconds_batch"] {
+            let value = step[key]
+                .as_f64()
+                .unwrap_or_else(|| panic!("no {key} in {step}"));
+            assert!(value > 0.0, "{key} in {step}");
+        }
+        let recall = step["recall"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&recall), "{step}");
+    }
+    assert_eq!(sweep_recalls(&doc)[2], 1.0, "{doc}");
+}
+
+#[test]
+fn bench_without_an_index_measures_the_built_in_dataset() {
+    let doc = bench_json(&[
+        "--n",
+        "600",
+        "--n-queries",
+        "20",
+        "--dim",
+        "8",
+        "--trees",
+        "3",
+        "--runs",
+        "1",
+        "--search-k",
+        "-1,2000",
+    ]);
+    assert!(doc["index"].is_null());
+    assert_eq!(doc["dataset"]["points"], 600);
+    assert_eq!(doc["dataset"]["queries"], 20);
+    assert_eq!(doc["metric"], "angular");
+    assert_eq!(doc["trees"], 3);
+    assert!(doc["build_seconds"].as_f64().unwrap() > 0.0);
+    assert!(doc["index_size"].as_u64().unwrap() > 600 * 8 * 4);
+    assert_eq!(doc["ground_truth"]["source"], "dataset");
+    assert_eq!(sweep_recalls(&doc)[1], 1.0, "{doc}");
+
+    let text = run_ok(&[
+        "bench",
+        "--n",
+        "300",
+        "--n-queries",
+        "10",
+        "--dim",
+        "4",
+        "--runs",
+        "1",
+    ]);
+    assert!(text.starts_with("dataset: 300 points"), "{text}");
+    assert!(text.contains("build: 10 trees"), "{text}");
+}
+
+#[test]
+fn bench_without_ground_truth_skips_holes() {
+    let dir = TempDir::new("bench-holes");
+    let rows = random_rows(300, 5, 25);
+    let mut lib = Index::new(5, Metric::Euclidean).unwrap();
+    // Even ids only: the odd ones below 598 are holes, which read back as zero vectors.
+    for (i, row) in rows.iter().enumerate() {
+        lib.add_item(2 * i as u32, row).unwrap();
+    }
+    lib.build(5, 1).unwrap();
+    let index = dir.path("holes.ann");
+    lib.save(&index, false).unwrap();
+    let queries = dir.path("queries.txt");
+    write_text(&queries, &random_rows(20, 5, 26));
+    let doc = bench_json(&[
+        "--index",
+        index.to_str().unwrap(),
+        "--metric",
+        "euclidean",
+        "--dim",
+        "5",
+        "--queries",
+        queries.to_str().unwrap(),
+        "--runs",
+        "1",
+        "--search-k",
+        "100000",
+    ]);
+    assert_eq!(doc["items"], 599);
+    assert_eq!(doc["ground_truth"]["source"], "index");
+    assert_eq!(doc["ground_truth"]["skipped_zero_items"], 299);
+    assert_eq!(sweep_recalls(&doc), [1.0], "{doc}");
+}
+
+#[test]
+fn bench_reports_bad_ground_truth_in_one_line() {
+    let dir = TempDir::new("bench-errors");
+    let rows = random_rows(200, 4, 27);
+    let data = dir.path("data.npy");
+    write_npy(&data, &rows, false);
+    let index = dir.path("index.ann");
+    build("euclidean", 4, 3, &data, &index, &[]);
+    let queries = random_rows(12, 4, 28);
+    let query_file = dir.path("queries.npy");
+    write_npy(&query_file, &queries, false);
+    let truth = exact_neighbours(&index, Metric::Euclidean, 4, &queries, 10);
+    let common = [
+        "bench",
+        "--index",
+        index.to_str().unwrap(),
+        "--metric",
+        "euclidean",
+        "--dim",
+        "4",
+        "--queries",
+        query_file.to_str().unwrap(),
+        "--runs",
+        "1",
+    ];
+    let bench =
+        |extra: &[&str], expected: &str| fails_with(&[&common[..], extra].concat(), expected);
+    let gt = dir.path("truth.npy");
+    let gt_arg = gt.to_str().unwrap();
+
+    // One row per query.
+    write_npy_ids(&gt, &truth[..11], true);
+    bench(
+        &["--ground-truth", gt_arg],
+        "11 rows of neighbour ids, but there are 12 queries",
+    );
+    // At least k ids per row.
+    let narrow: Vec<Vec<u32>> = truth.iter().map(|r| r[..5].to_vec()).collect();
+    write_npy_ids(&gt, &narrow, false);
+    bench(
+        &["--ground-truth", gt_arg],
+        "5 neighbour ids, but -k 10 needs at least 10",
+    );
+    run_ok(&[&common[..], &["--ground-truth", gt_arg, "-k", "5"]].concat());
+    // Ids of the index.
+    let mut outside = truth.clone();
+    outside[4][2] = 200;
+    write_npy_ids(&gt, &outside, true);
+    bench(&["--ground-truth", gt_arg], "row 4: 200 is not an item id");
+    // Integers, two dimensions.
+    write_npy(&gt, &rows[..12], false);
+    bench(&["--ground-truth", gt_arg], "'<f4' for neighbour ids");
+    let flat = format!(
+        "{{'descr': '<i8', 'fortran_order': False, 'shape': ({},), }}",
+        12
+    );
+    std::fs::write(&gt, [npy_header(&flat), vec![0u8; 12 * 8]].concat()).unwrap();
+    bench(&["--ground-truth", gt_arg], "2-D");
+    // .ivecs rows as long as they say.
+    let ivecs = dir.path("truth.ivecs");
+    write_ivecs(&ivecs, &truth);
+    let bytes = std::fs::read(&ivecs).unwrap();
+    std::fs::write(&ivecs, &bytes[..bytes.len() - 6]).unwrap();
+    bench(
+        &["--ground-truth", ivecs.to_str().unwrap()],
+        "row 11: truncated",
+    );
+    let text = dir.path("truth.txt");
+    std::fs::write(&text, "1 2 3\n").unwrap();
+    bench(
+        &["--ground-truth", text.to_str().unwrap()],
+        ".ivecs or an .npy",
+    );
+    // --data must be the index's vectors.
+    let short = dir.path("short.npy");
+    write_npy(&short, &rows[..150], false);
+    bench(
+        &["--data", short.to_str().unwrap()],
+        "150 vectors, but the index has 200 items",
+    );
+    bench(&["--search-k=-2"], "--search-k");
 }

@@ -7,11 +7,12 @@
 //! - Annoy main:   as above plus `norm: f32 @16` (M²) and `built: u8 @20`, `v @24`.
 //!
 //! 1.17.3's quirks are kept so its files and trees stay as Annoy makes them: a split's margin
-//! adds the node's own `dot_factor²`, and two-means ignores the extra coordinate.
+//! adds the node's own `dot_factor²`, and two-means measures and averages only `v` (it scales
+//! the centroids' `(v, dot_factor)` together, as main does).
 
 use super::kernels::Kernels;
 use super::two_means::{two_means, update_mean, MeanSpace};
-use super::{normalize, plane_priorities, plane_side, plane_sides4, Space};
+use super::{plane_priorities, plane_side, plane_sides4, Space};
 use crate::format::{Layout, Node, NodeBuf, NodeMut};
 use crate::random::Kiss64;
 
@@ -189,12 +190,9 @@ impl<const MAIN: bool> MeanSpace for Dot<MAIN> {
         }
     }
 
+    /// Both versions scale the centroid's `(v, dot_factor)` together.
     fn normalize(&self, p: &mut NodeMut<'_>) {
-        if MAIN {
-            self.normalize_augmented(p);
-        } else {
-            normalize(p.floats_mut(Self::V, self.dim), self.k.dot);
-        }
+        self.normalize_augmented(p);
     }
 
     fn init(&self, p: &mut NodeMut<'_>) {

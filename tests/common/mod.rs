@@ -168,46 +168,54 @@ pub fn rank_key(metric: Metric, d: f64) -> f64 {
     }
 }
 
-/// The rank key of the k-th nearest point to `q` (brute force), for tie-aware recall.
-pub fn kth_key(metric: Metric, points: &[Vec<f32>], q: &[f32], k: usize) -> f64 {
-    let mut keys: Vec<f64> = points
-        .iter()
-        .map(|p| rank_key(metric, true_distance(metric, p, q)))
-        .collect();
-    keys.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    keys[k.min(keys.len()) - 1]
-}
-
-/// Tie-aware recall@k of `found` for query `q`: the share of the k slots filled with points no
-/// farther than the true k-th neighbour (so hamming's many ties do not count as misses).
-pub fn recall_one(metric: Metric, points: &[Vec<f32>], q: &[f32], found: &[u32], k: usize) -> f64 {
-    let kth = kth_key(metric, points, q, k);
-    let tol = 1e-6 * kth.abs().max(1.0);
-    let good = found
-        .iter()
-        .take(k)
-        .filter(|&&id| rank_key(metric, true_distance(metric, &points[id as usize], q)) <= kth + tol)
-        .count();
-    good as f64 / k as f64
-}
-
-/// Mean tie-aware recall@k of `index` over the queries of `data`.
-pub fn recall(index: &Index, data: &DataSet, k: usize, search_k: Option<usize>) -> f64 {
-    let metric = index.metric();
-    let total: f64 = data
-        .queries
+/// For every query of `data`, the rank key of its k-th nearest point (brute force), for
+/// tie-aware recall.
+pub fn kth_keys(metric: Metric, data: &DataSet, k: usize) -> Vec<f64> {
+    data.queries
         .iter()
         .map(|q| {
-            let found: Vec<u32> = index
-                .query(Query::Vector(q), k, search_k)
-                .unwrap()
+            let mut keys: Vec<f64> = data
+                .points
                 .iter()
-                .map(|n| n.id)
+                .map(|p| rank_key(metric, true_distance(metric, p, q)))
                 .collect();
-            recall_one(metric, &data.points, q, &found, k)
+            keys.sort_by(|a, b| a.partial_cmp(b).unwrap());
+            keys[k.min(keys.len()) - 1]
+        })
+        .collect()
+}
+
+/// Mean tie-aware recall@k of `index` over the queries of `data`: per query, the share of the
+/// k slots filled with points no farther than the true k-th neighbour (`kth`, from `kth_keys`),
+/// so that hamming's many equal distances do not count as misses.
+pub fn recall(
+    index: &Index,
+    data: &DataSet,
+    kth: &[f64],
+    k: usize,
+    search_k: Option<usize>,
+) -> f64 {
+    let metric = index.metric();
+    let total: usize = data
+        .queries
+        .iter()
+        .zip(kth)
+        .map(|(q, &kth)| {
+            let tol = 1e-6 * kth.abs().max(1.0);
+            let found = index.query(Query::Vector(q), k, search_k).unwrap();
+            found
+                .iter()
+                .take(k)
+                .filter(|n| {
+                    rank_key(
+                        metric,
+                        true_distance(metric, &data.points[n.id as usize], q),
+                    ) <= kth + tol
+                })
+                .count()
         })
         .sum();
-    total / data.queries.len() as f64
+    total as f64 / (k * data.queries.len()) as f64
 }
 
 /// Adds every point of `data` (id = position) to a new index of `metric`.
@@ -255,10 +263,7 @@ impl TempDir {
     pub fn new(tag: &str) -> TempDir {
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!(
-            "annoy-core-{tag}-{}-{n}",
-            std::process::id()
-        ));
+        let dir = std::env::temp_dir().join(format!("annoy-core-{tag}-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         TempDir(dir)
@@ -301,7 +306,12 @@ impl NpyArray {
 
 pub fn read_npy(path: &Path) -> NpyArray {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    assert_eq!(&bytes[..6], b"\x93NUMPY", "{} is not a .npy file", path.display());
+    assert_eq!(
+        &bytes[..6],
+        b"\x93NUMPY",
+        "{} is not a .npy file",
+        path.display()
+    );
     let (header_len, start) = match bytes[6] {
         1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
         _ => (
@@ -328,10 +338,22 @@ pub fn read_npy(path: &Path) -> NpyArray {
     };
     let body = &bytes[start + header_len..];
     let data: Vec<f64> = match descr {
-        "<f4" => body.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap()) as f64).collect(),
-        "<f8" => body.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().unwrap())).collect(),
-        "<i4" => body.chunks_exact(4).map(|c| i32::from_le_bytes(c.try_into().unwrap()) as f64).collect(),
-        "<i8" => body.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().unwrap()) as f64).collect(),
+        "<f4" => body
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes(c.try_into().unwrap()) as f64)
+            .collect(),
+        "<f8" => body
+            .chunks_exact(8)
+            .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
+            .collect(),
+        "<i4" => body
+            .chunks_exact(4)
+            .map(|c| i32::from_le_bytes(c.try_into().unwrap()) as f64)
+            .collect(),
+        "<i8" => body
+            .chunks_exact(8)
+            .map(|c| i64::from_le_bytes(c.try_into().unwrap()) as f64)
+            .collect(),
         _ => panic!("unsupported dtype {descr}"),
     };
     assert_eq!(data.len(), rows * cols, "{}", path.display());

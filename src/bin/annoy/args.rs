@@ -170,7 +170,8 @@ pub struct BenchArgs {
     #[arg(long, requires = "index", conflicts_with = "data")]
     pub ground_truth: Option<PathBuf>,
     /// The vectors the index was built from (row n = item n), for brute-force ground truth.
-    /// Without --ground-truth or --data, the index's own vectors are used.
+    /// Without --ground-truth or --data, the index's own vectors are used, all-zero ones
+    /// skipped (ids never added read back as zeros, and queries never return them).
     #[arg(long, requires = "index")]
     pub data: Option<PathBuf>,
     /// Neighbours per query: recall@k.

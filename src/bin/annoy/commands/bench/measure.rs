@@ -33,11 +33,16 @@ pub struct Measured {
     pub batch_seconds: f64,
 }
 
+/// A thread's scratch on cache lines of its own: a `Scratch` is written on every query (the
+/// lengths of its vectors), and two side by side would make their threads fight over a line.
+#[repr(align(128))]
+struct Padded(Scratch);
+
 /// Working memory kept across a sweep, so the timed loops allocate nothing once warm.
 pub struct Buffers {
     found: Vec<Vec<u32>>,
     scratch: Scratch,
-    batch: Vec<Scratch>,
+    batch: Vec<Padded>,
 }
 
 impl Buffers {
@@ -48,7 +53,7 @@ impl Buffers {
                 .collect(),
             scratch: Scratch::new(),
             batch: (0..threads.clamp(1, setup.queries.len().max(1)))
-                .map(|_| Scratch::new())
+                .map(|_| Padded(Scratch::new()))
                 .collect(),
         }
     }
@@ -106,7 +111,7 @@ fn single_pass(
 fn batch_pass(
     setup: &Setup<'_>,
     search_k: Option<usize>,
-    scratches: &mut [Scratch],
+    scratches: &mut [Padded],
 ) -> CliResult<f64> {
     let n = setup.queries.len();
     let next = AtomicUsize::new(0);
@@ -114,7 +119,7 @@ fn batch_pass(
     let outcomes: Vec<CliResult<()>> = std::thread::scope(|scope| {
         let workers: Vec<_> = scratches
             .iter_mut()
-            .map(|scratch| {
+            .map(|Padded(scratch)| {
                 let next = &next;
                 scope.spawn(move || -> CliResult<()> {
                     loop {

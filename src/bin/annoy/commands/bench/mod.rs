@@ -45,6 +45,7 @@ pub fn run(args: &BenchArgs) -> CliResult<()> {
         return Err(CliError::new("--runs must be at least 1"));
     }
     let threads = thread_count(args.threads)?;
+    let requested = requested_search_ks(&args.search_k)?;
     // Without --json, lines are printed as their numbers arrive.
     let say = |text: &str| if args.json { Ok(()) } else { print(text) };
 
@@ -61,7 +62,7 @@ pub fn run(args: &BenchArgs) -> CliResult<()> {
         points,
         _file,
     } = opened;
-    let search_ks = search_ks(&args.search_k, args.k, &index)?;
+    let search_ks = requested.unwrap_or_else(|| default_search_ks(args.k, &index));
     let threads = threads.min(queries.len());
 
     let spinner = progress::spinner("computing the ground truth");
@@ -283,23 +284,30 @@ fn read_points(path: &Path, dim: usize, metric: Metric) -> CliResult<Points> {
     Ok(Points { dim, values })
 }
 
-/// The search_k values to measure (`None`: Annoy's default, k × trees).
-fn search_ks(given: &[i64], k: usize, index: &Index) -> CliResult<Vec<Option<usize>>> {
-    if !given.is_empty() {
-        return given
-            .iter()
-            .map(|&v| match v {
-                -1 => Ok(None),
-                v => usize::try_from(v).map(Some).map_err(|_| {
-                    CliError::new(format!(
-                        "--search-k values must be at least 0 (or -1 for the default), got {v}"
-                    ))
-                }),
-            })
-            .collect();
+/// The search_k values given on the command line (`None` inside: Annoy's default, k × trees);
+/// `None` when none were given.
+fn requested_search_ks(given: &[i64]) -> CliResult<Option<Vec<Option<usize>>>> {
+    if given.is_empty() {
+        return Ok(None);
     }
-    // With n_items × n_trees candidates every item has been seen: larger values measure the
-    // same exhaustive search, only slower. Keep the list increasing and stop there.
+    given
+        .iter()
+        .map(|&v| match v {
+            -1 => Ok(None),
+            v => usize::try_from(v).map(Some).map_err(|_| {
+                CliError::new(format!(
+                    "--search-k values must be at least 0 (or -1 for the default), got {v}"
+                ))
+            }),
+        })
+        .collect::<CliResult<_>>()
+        .map(Some)
+}
+
+/// Annoy's default, then `DEFAULT_SEARCH_KS` up to the first that examines every item: with
+/// n_items × n_trees candidates every item has been seen, and larger values measure the same
+/// exhaustive search, only slower.
+fn default_search_ks(k: usize, index: &Index) -> Vec<Option<usize>> {
     let everything = index.n_items().saturating_mul(index.n_trees());
     let mut last = k.saturating_mul(index.n_trees());
     let mut out = vec![None];
@@ -312,7 +320,7 @@ fn search_ks(given: &[i64], k: usize, index: &Index) -> CliResult<Vec<Option<usi
             last = search_k;
         }
     }
-    Ok(out)
+    out
 }
 
 /// `--threads`: -1 for one per core.

@@ -141,8 +141,8 @@ impl Report {
     pub fn table_header(&self) -> String {
         let batch = format!("q/s {} threads", self.threads);
         format!(
-            "queries per second: the best of {} runs over all queries\n{:>10}  {:>10}  {:>12}  {:>w$}\n",
-            self.runs,
+            "queries per second: the best of {} over all queries\n{:>10}  {:>10}  {:>12}  {:>w$}\n",
+            runs(self.runs),
             "search_k",
             format!("recall@{}", self.k),
             "q/s 1 thread",
@@ -244,11 +244,20 @@ impl Report {
             ("runs", self.runs.to_string()),
             (
                 "timing",
-                json::string(&format!("best of {} runs", self.runs)),
+                json::string(&format!("best of {}", runs(self.runs))),
             ),
             ("simd", json::string(annoy::simd_kernels())),
             ("sweep", sweep),
         ]);
         format!("{doc}\n")
+    }
+}
+
+/// "1 run", "3 runs".
+fn runs(n: usize) -> String {
+    if n == 1 {
+        "1 run".to_string()
+    } else {
+        format!("{n} runs")
     }
 }
