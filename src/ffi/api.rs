@@ -69,7 +69,9 @@ fn input<'a, T>(ptr: *const T, len: usize, what: &str) -> Result<&'a [T], Failur
     if ptr.is_null() {
         return fail(ANNOY_E_NULL, format!("{what} is NULL"));
     }
-    // SAFETY: non-NULL and, per the header, valid for `len` reads of T.
+    fits_in_memory::<T>(len, what)?;
+    // SAFETY: non-NULL and, per the header, valid for `len` reads of T; `len` elements fit
+    // in isize::MAX bytes (checked above), as from_raw_parts requires.
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
 }
 
@@ -80,8 +82,22 @@ fn output<'a, T>(ptr: *mut T, len: usize, what: &str) -> Result<&'a mut [T], Fai
     if ptr.is_null() {
         return fail(ANNOY_E_NULL, format!("{what} is NULL"));
     }
-    // SAFETY: non-NULL and, per the header, valid for `len` writes of T, not aliased.
+    fits_in_memory::<T>(len, what)?;
+    // SAFETY: non-NULL and, per the header, valid for `len` writes of T, not aliased; `len`
+    // elements fit in isize::MAX bytes (checked above), as from_raw_parts_mut requires.
     Ok(unsafe { std::slice::from_raw_parts_mut(ptr, len) })
+}
+
+/// No buffer holds more than `isize::MAX` bytes; a larger length is a caller's error (and
+/// offsets into such a "buffer" wrap around the address space).
+fn fits_in_memory<T>(len: usize, what: &str) -> Result<(), Failure> {
+    if len > isize::MAX as usize / std::mem::size_of::<T>().max(1) {
+        return fail(
+            ANNOY_E_INVALID_ARGUMENT,
+            format!("{what}: {len} entries are more than any buffer can hold"),
+        );
+    }
+    Ok(())
 }
 
 fn c_path<'a>(path: *const c_char) -> Result<&'a Path, Failure> {
@@ -407,7 +423,10 @@ pub extern "C" fn annoy_scratch_new(
     err: *mut *mut AnnoyError,
 ) -> annoy_status {
     boundary(err, || {
-        *out(out_scratch, "out_scratch")? = Box::into_raw(Box::new(AnnoyScratch(Scratch::new())));
+        // The slot first: `*out(..)? = Box::into_raw(..)` would allocate before the NULL
+        // check (the right side of an assignment is evaluated first) and leak the scratch.
+        let slot = out(out_scratch, "out_scratch")?;
+        *slot = Box::into_raw(Box::new(AnnoyScratch(Scratch::new())));
         Ok(())
     })
 }
@@ -536,6 +555,12 @@ pub extern "C" fn annoy_query_batch(
                     bad % dim
                 ),
             );
+        }
+        if !index.is_built() {
+            return Err(crate::Error::state(
+                "the index is not built; call build() or load() before querying",
+            )
+            .into());
         }
         if n_queries == 0 || n == 0 {
             counts.fill(0);
