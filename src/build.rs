@@ -14,6 +14,9 @@ use rayon::prelude::*;
 /// Split attempts before settling for an unbalanced one.
 const SPLIT_ATTEMPTS: usize = 3;
 
+/// Nodes with at least this many items share their margin computation with idle threads.
+const PARALLEL_MARGINS: usize = 16 * 1024;
+
 /// How many trees to build.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum TreeCount {
@@ -218,8 +221,10 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
 }
 
 impl<S: Space> TreeBuilder<'_, S> {
-    /// Sorts `indices` to the sides of `split`, keeping their order: four at a time, with
-    /// the next four items' records requested from memory while these are measured.
+    /// Sorts `indices` to the sides of `split`, keeping their order. The margins are computed
+    /// first (four at a time, and for large nodes in parallel on idle build threads), then the
+    /// sides are read off in list order, so coin flips for items exactly on the plane come in
+    /// the same sequence whatever the thread count.
     fn assign_sides(
         &self,
         split: Node<'_>,
@@ -228,6 +233,24 @@ impl<S: Space> TreeBuilder<'_, S> {
         rng: &mut Kiss64,
         sides: &mut [Vec<i32>; 2],
     ) {
+        let mut margins = vec![0.0f32; nodes.len()];
+        if nodes.len() >= PARALLEL_MARGINS {
+            margins
+                .par_chunks_mut(PARALLEL_MARGINS / 4)
+                .zip(nodes.par_chunks(PARALLEL_MARGINS / 4))
+                .for_each(|(out, nodes)| self.margins(split, nodes, out));
+        } else {
+            self.margins(split, nodes, &mut margins);
+        }
+        for (&m, &id) in margins.iter().zip(indices) {
+            let side = if m != 0.0 { m > 0.0 } else { rng.flip() };
+            sides[side as usize].push(id);
+        }
+    }
+
+    /// Margins of `nodes` against `split`: four at a time, with the next four records
+    /// requested from memory while these are measured.
+    fn margins(&self, split: Node<'_>, nodes: &[Node<'_>], out: &mut [f32]) {
         let whole = nodes.len() / 4 * 4;
         for start in (0..whole).step_by(4) {
             if let Some(next) = nodes.get(start + 4..start + 8) {
@@ -239,13 +262,10 @@ impl<S: Space> TreeBuilder<'_, S> {
                 nodes[start + 2],
                 nodes[start + 3],
             ];
-            let four_sides = self.space.sides4(split, four, rng);
-            for (side, &id) in four_sides.iter().zip(&indices[start..start + 4]) {
-                sides[*side as usize].push(id);
-            }
+            out[start..start + 4].copy_from_slice(&self.space.margins4(split, four));
         }
-        for (&node, &id) in nodes[whole..].iter().zip(&indices[whole..]) {
-            sides[self.space.side(split, node, rng) as usize].push(id);
+        for (slot, &node) in out[whole..].iter_mut().zip(&nodes[whole..]) {
+            *slot = self.space.margin(split, node);
         }
     }
 }

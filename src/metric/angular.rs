@@ -5,7 +5,7 @@
 
 use super::kernels::Kernels;
 use super::two_means::{two_means, update_mean, MeanSpace};
-use super::{normalize, plane_priorities, plane_side, plane_sides4, Space};
+use super::{normalize, Space};
 use crate::format::{Layout, Node, NodeBuf, NodeMut};
 use crate::random::Kiss64;
 
@@ -73,16 +73,8 @@ impl Space for Angular {
         std::array::from_fn(|w| cosine_distance(pp, self.squared_norm(items[w]), pq[w]))
     }
 
-    fn sides4(&self, split: Node<'_>, items: [Node<'_>; 4], rng: &mut Kiss64) -> [bool; 4] {
-        plane_sides4((self.k.dot4)(self.v(split), items.map(|n| self.v(n))), rng)
-    }
-
     fn user_distance(&self, d: f32) -> f32 {
         d.max(0.0).sqrt()
-    }
-
-    fn child_priorities(&self, parent: f32, split: Node<'_>, query: Node<'_>) -> [f32; 2] {
-        plane_priorities(parent, (self.k.dot)(self.v(split), self.v(query)))
     }
 
     fn create_split(&self, items: &[Node<'_>], rng: &mut Kiss64, split: &mut NodeBuf) {
@@ -95,8 +87,12 @@ impl Space for Angular {
         normalize(v, self.k.dot);
     }
 
-    fn side(&self, split: Node<'_>, item: Node<'_>, rng: &mut Kiss64) -> bool {
-        plane_side((self.k.dot)(self.v(split), self.v(item)), rng)
+    fn margin(&self, split: Node<'_>, x: Node<'_>) -> f32 {
+        (self.k.dot)(self.v(split), self.v(x))
+    }
+
+    fn margins4(&self, split: Node<'_>, xs: [Node<'_>; 4]) -> [f32; 4] {
+        (self.k.dot4)(self.v(split), xs.map(|n| self.v(n)))
     }
 }
 

@@ -12,7 +12,7 @@
 
 use super::kernels::Kernels;
 use super::two_means::{two_means, update_mean, MeanSpace};
-use super::{plane_priorities, plane_side, plane_sides4, Space};
+use super::Space;
 use crate::format::{Layout, Node, NodeBuf, NodeMut};
 use crate::random::Kiss64;
 
@@ -35,16 +35,6 @@ impl<const MAIN: bool> Dot<MAIN> {
 
     fn v<'a>(&self, n: Node<'a>) -> &'a [f32] {
         n.floats(Self::V, self.dim)
-    }
-
-    fn margin(&self, split: Node<'_>, x: Node<'_>) -> f32 {
-        let df = split.f32_at(DOT_FACTOR);
-        let extra = if MAIN {
-            df * x.f32_at(DOT_FACTOR)
-        } else {
-            df * df
-        };
-        (self.k.dot)(self.v(split), self.v(x)) + extra
     }
 
     /// |(v, dot_factor)|², the augmented squared length.
@@ -92,26 +82,8 @@ impl<const MAIN: bool> Space for Dot<MAIN> {
         (self.k.dot4)(self.v(query), items.map(|n| self.v(n))).map(|d| -d)
     }
 
-    fn sides4(&self, split: Node<'_>, items: [Node<'_>; 4], rng: &mut Kiss64) -> [bool; 4] {
-        let dots = (self.k.dot4)(self.v(split), items.map(|n| self.v(n)));
-        let df = split.f32_at(DOT_FACTOR);
-        let margins = std::array::from_fn(|w| {
-            let extra = if MAIN {
-                df * items[w].f32_at(DOT_FACTOR)
-            } else {
-                df * df
-            };
-            dots[w] + extra
-        });
-        plane_sides4(margins, rng)
-    }
-
     fn user_distance(&self, d: f32) -> f32 {
         -d
-    }
-
-    fn child_priorities(&self, parent: f32, split: Node<'_>, query: Node<'_>) -> [f32; 2] {
-        plane_priorities(parent, self.margin(split, query))
     }
 
     fn preprocess(&self, items: &mut [u8], n_items: usize) {
@@ -163,8 +135,27 @@ impl<const MAIN: bool> Space for Dot<MAIN> {
         self.normalize_augmented(&mut s);
     }
 
-    fn side(&self, split: Node<'_>, item: Node<'_>, rng: &mut Kiss64) -> bool {
-        plane_side(self.margin(split, item), rng)
+    fn margin(&self, split: Node<'_>, x: Node<'_>) -> f32 {
+        let df = split.f32_at(DOT_FACTOR);
+        let extra = if MAIN {
+            df * x.f32_at(DOT_FACTOR)
+        } else {
+            df * df
+        };
+        (self.k.dot)(self.v(split), self.v(x)) + extra
+    }
+
+    fn margins4(&self, split: Node<'_>, xs: [Node<'_>; 4]) -> [f32; 4] {
+        let dots = (self.k.dot4)(self.v(split), xs.map(|n| self.v(n)));
+        let df = split.f32_at(DOT_FACTOR);
+        std::array::from_fn(|w| {
+            let extra = if MAIN {
+                df * xs[w].f32_at(DOT_FACTOR)
+            } else {
+                df * df
+            };
+            dots[w] + extra
+        })
     }
 }
 

@@ -109,7 +109,12 @@ impl Space for Hamming {
         }
     }
 
-    fn side(&self, split: Node<'_>, item: Node<'_>, _rng: &mut Kiss64) -> bool {
-        self.bit(split, item)
+    /// ±1: a bit is set or not; never 0, so the build never flips a coin here.
+    fn margin(&self, split: Node<'_>, x: Node<'_>) -> f32 {
+        if self.bit(split, x) {
+            1.0
+        } else {
+            -1.0
+        }
     }
 }

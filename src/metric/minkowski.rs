@@ -5,7 +5,7 @@
 
 use super::kernels::Kernels;
 use super::two_means::{two_means, update_mean, MeanSpace};
-use super::{normalize, plane_priorities, plane_side, plane_sides4, Space};
+use super::{normalize, Space};
 use crate::format::{Layout, Node, NodeBuf, NodeMut};
 use crate::random::Kiss64;
 
@@ -25,10 +25,6 @@ impl<const MANHATTAN: bool> Minkowski<MANHATTAN> {
 
     fn v<'a>(&self, n: Node<'a>) -> &'a [f32] {
         n.floats(V, self.dim)
-    }
-
-    fn margin(&self, split: Node<'_>, x: Node<'_>) -> f32 {
-        split.f32_at(A) + (self.k.dot)(self.v(split), self.v(x))
     }
 }
 
@@ -67,22 +63,12 @@ impl<const MANHATTAN: bool> Space for Minkowski<MANHATTAN> {
         kernel(self.v(query), items.map(|n| self.v(n)))
     }
 
-    fn sides4(&self, split: Node<'_>, items: [Node<'_>; 4], rng: &mut Kiss64) -> [bool; 4] {
-        let a = split.f32_at(A);
-        let dots = (self.k.dot4)(self.v(split), items.map(|n| self.v(n)));
-        plane_sides4(dots.map(|d| a + d), rng)
-    }
-
     fn user_distance(&self, d: f32) -> f32 {
         if MANHATTAN {
             d.max(0.0)
         } else {
             d.max(0.0).sqrt()
         }
-    }
-
-    fn child_priorities(&self, parent: f32, split: Node<'_>, query: Node<'_>) -> [f32; 2] {
-        plane_priorities(parent, self.margin(split, query))
     }
 
     fn create_split(&self, items: &[Node<'_>], rng: &mut Kiss64, split: &mut NodeBuf) {
@@ -102,8 +88,13 @@ impl<const MANHATTAN: bool> Space for Minkowski<MANHATTAN> {
         s.set_f32(A, a);
     }
 
-    fn side(&self, split: Node<'_>, item: Node<'_>, rng: &mut Kiss64) -> bool {
-        plane_side(self.margin(split, item), rng)
+    fn margin(&self, split: Node<'_>, x: Node<'_>) -> f32 {
+        split.f32_at(A) + (self.k.dot)(self.v(split), self.v(x))
+    }
+
+    fn margins4(&self, split: Node<'_>, xs: [Node<'_>; 4]) -> [f32; 4] {
+        let a = split.f32_at(A);
+        (self.k.dot4)(self.v(split), xs.map(|n| self.v(n))).map(|d| a + d)
     }
 }
 

@@ -115,8 +115,21 @@ pub(crate) trait Space: Sync + Send {
         f32::INFINITY
     }
 
-    /// Priorities of `[children[0], children[1]]` of a split, given its own priority.
-    fn child_priorities(&self, parent: f32, split: Node<'_>, query: Node<'_>) -> [f32; 2];
+    /// Where `x` lies relative to a split: > 0 on the side of `children[1]`, < 0 on the side
+    /// of `children[0]`, 0 exactly on the plane (the build then flips a coin, as Annoy does).
+    fn margin(&self, split: Node<'_>, x: Node<'_>) -> f32;
+
+    /// `margin` for four records at once, each bit-identical to `margin`.
+    fn margins4(&self, split: Node<'_>, xs: [Node<'_>; 4]) -> [f32; 4] {
+        std::array::from_fn(|w| self.margin(split, xs[w]))
+    }
+
+    /// Priorities of `[children[0], children[1]]` of a split, given its own priority: the
+    /// side the query is on keeps it, the other is bounded by the query's distance to the plane.
+    fn child_priorities(&self, parent: f32, split: Node<'_>, query: Node<'_>) -> [f32; 2] {
+        let m = self.margin(split, query);
+        [annoy_min(parent, -m), annoy_min(parent, m)]
+    }
 
     /// Work done on all item records before the trees are built (dot's extra dimension).
     fn preprocess(&self, _items: &mut [u8], _n_items: usize) {}
@@ -126,14 +139,6 @@ pub(crate) trait Space: Sync + Send {
 
     /// Fills `split` with a hyperplane separating `items`.
     fn create_split(&self, items: &[Node<'_>], rng: &mut Kiss64, split: &mut NodeBuf);
-
-    /// Which side of `split` the item falls on (`true` = `children[1]`).
-    fn side(&self, split: Node<'_>, item: Node<'_>, rng: &mut Kiss64) -> bool;
-
-    /// `side` for four items at once, in order (so coin flips come in the same sequence).
-    fn sides4(&self, split: Node<'_>, items: [Node<'_>; 4], rng: &mut Kiss64) -> [bool; 4] {
-        std::array::from_fn(|w| self.side(split, items[w], rng))
-    }
 
     /// `distance` from `query` to four items at once, each bit-identical to `distance`.
     fn distances4(&self, query: Node<'_>, items: [Node<'_>; 4]) -> [f32; 4] {
@@ -148,28 +153,6 @@ pub(crate) fn annoy_min(a: f32, b: f32) -> f32 {
         b
     } else {
         a
-    }
-}
-
-/// Child priorities for metrics whose margin is a signed distance to the plane.
-#[inline]
-pub(crate) fn plane_priorities(parent: f32, margin: f32) -> [f32; 2] {
-    [annoy_min(parent, -margin), annoy_min(parent, margin)]
-}
-
-/// Sides for four margins, in order.
-#[inline]
-pub(crate) fn plane_sides4(margins: [f32; 4], rng: &mut Kiss64) -> [bool; 4] {
-    std::array::from_fn(|w| plane_side(margins[w], rng))
-}
-
-/// The side of a signed margin; an exact zero is decided by a coin flip, as in Annoy.
-#[inline]
-pub(crate) fn plane_side(margin: f32, rng: &mut Kiss64) -> bool {
-    if margin != 0.0 {
-        margin > 0.0
-    } else {
-        rng.flip()
     }
 }
 
