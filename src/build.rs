@@ -43,12 +43,11 @@ impl Tree {
         -(self.n_nodes as i32)
     }
 
-    /// Copies the tree into `out` (its place in the index, starting at node `base`), turning
-    /// local child references into node ids. Returns the root's record.
-    pub(crate) fn place<'a>(&self, layout: &Layout, base: usize, out: &'a mut [u8]) -> &'a [u8] {
+    /// The tree's records for its place in the index (starting at node `base`), with local
+    /// child references turned into node ids. The root's record is the last one.
+    pub(crate) fn placed_at(mut self, layout: &Layout, base: usize) -> Vec<u8> {
         let s = layout.node_size();
-        out.copy_from_slice(&self.bytes);
-        for record in out.chunks_exact_mut(s) {
+        for record in self.bytes.chunks_exact_mut(s) {
             let mut node = NodeMut(record);
             if node.as_node().n_descendants() as i64 > layout.max_bucket() as i64 {
                 for c in 0..2 {
@@ -62,7 +61,7 @@ impl Tree {
                 }
             }
         }
-        &out[out.len() - s..]
+        self.bytes
     }
 }
 

@@ -287,19 +287,21 @@ impl Index {
                 "the index would have {n_nodes} nodes, more than 32-bit node ids can address"
             )));
         }
-        self.storage.grow(n_nodes * s)?;
-        let bytes = self.storage.bytes_mut().expect("checked: not loaded");
-        let (tree_area, copy_area) = bytes.split_at_mut((n_items + n_tree_nodes) * s);
+        // Trees move into place one by one, each freed once copied, so the peak is the items,
+        // the trees, and one tree twice (not every tree twice).
+        self.storage.reserve(n_nodes * s)?;
         let mut base = n_items;
-        let mut roots = Vec::with_capacity(trees.len());
-        for (t, tree) in trees.into_iter().enumerate() {
-            let end = base + tree.n_nodes();
-            let root = tree.place(&layout, base, &mut tree_area[base * s..end * s]);
+        let mut root_copies = Vec::with_capacity(trees.len() * s);
+        for tree in trees {
+            let records = tree.placed_at(&layout, base);
+            self.storage.write_at(base * s, &records)?;
             // Every root is also copied to the end of the file, where `load` finds them.
-            copy_area[t * s..(t + 1) * s].copy_from_slice(root);
-            roots.push((n_items + n_tree_nodes + t) as i32);
-            base = end;
+            root_copies.extend_from_slice(&records[records.len() - s..]);
+            base += records.len() / s;
         }
+        self.storage.write_at(base * s, &root_copies)?;
+        let roots = (base..n_nodes).map(|i| i as i32).collect();
+        let bytes = self.storage.bytes_mut().expect("checked: not loaded");
         with_space!(&self.space, sp => sp.postprocess(&mut bytes[..n_items * s], n_items));
         if self.storage.on_disk_path().is_some() {
             self.storage.truncate(n_nodes * s)?;

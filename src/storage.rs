@@ -101,6 +101,25 @@ impl Storage {
         }
     }
 
+    /// Makes room for `n_bytes` without touching it: memory is used only as it is written.
+    pub(crate) fn reserve(&mut self, n_bytes: usize) -> Result<()> {
+        match self {
+            Storage::Heap(words) => {
+                words.reserve_exact(n_bytes.div_ceil(8).saturating_sub(words.len()));
+                Ok(())
+            }
+            _ => self.grow(n_bytes),
+        }
+    }
+
+    /// Writes `data` at byte `offset`, growing the records to cover it.
+    pub(crate) fn write_at(&mut self, offset: usize, data: &[u8]) -> Result<()> {
+        self.grow(offset + data.len())?;
+        let bytes = self.bytes_mut().expect("grow succeeded, so the storage is writable");
+        bytes[offset..offset + data.len()].copy_from_slice(data);
+        Ok(())
+    }
+
     /// Drops everything past `n_bytes` (zeroing any partial word left over) and, on disk,
     /// sets the file to exactly that size.
     pub(crate) fn truncate(&mut self, n_bytes: usize) -> Result<()> {
