@@ -115,7 +115,9 @@ impl Storage {
     /// Writes `data` at byte `offset`, growing the records to cover it.
     pub(crate) fn write_at(&mut self, offset: usize, data: &[u8]) -> Result<()> {
         self.grow(offset + data.len())?;
-        let bytes = self.bytes_mut().expect("grow succeeded, so the storage is writable");
+        let bytes = self
+            .bytes_mut()
+            .expect("grow succeeded, so the storage is writable");
         bytes[offset..offset + data.len()].copy_from_slice(data);
         Ok(())
     }

@@ -146,6 +146,12 @@ impl MeanSpace for Angular {
     }
 
     fn update(&self, p: &mut NodeMut<'_>, item: Node<'_>, weight: f32, count: i32) {
-        update_mean(p.floats_mut(V, self.dim), self.v(item), weight, count);
+        update_mean(
+            self.k,
+            p.floats_mut(V, self.dim),
+            self.v(item),
+            weight,
+            count,
+        );
     }
 }

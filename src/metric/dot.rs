@@ -225,10 +225,16 @@ impl<const MAIN: bool> MeanSpace for Dot<MAIN> {
     }
 
     fn update(&self, p: &mut NodeMut<'_>, item: Node<'_>, weight: f32, count: i32) {
-        update_mean(p.floats_mut(Self::V, self.dim), self.v(item), weight, count);
+        update_mean(
+            self.k,
+            p.floats_mut(Self::V, self.dim),
+            self.v(item),
+            weight,
+            count,
+        );
         if MAIN {
             let mut df = [p.as_node().f32_at(DOT_FACTOR)];
-            update_mean(&mut df, &[item.f32_at(DOT_FACTOR)], weight, count);
+            update_mean(self.k, &mut df, &[item.f32_at(DOT_FACTOR)], weight, count);
             p.set_f32(DOT_FACTOR, df[0]);
         }
     }

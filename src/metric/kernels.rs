@@ -34,6 +34,19 @@ pub(crate) struct Kernels {
     pub manhattan4: Kernel4,
     /// Σ popcount(aᵢ xor bᵢ)
     pub hamming: fn(&[u64], &[u64]) -> u64,
+    /// Two-means' running mean: `p = (p·count + x·inv_weight) / (count + 1)`.
+    pub mean_update: fn(&mut [f32], &[f32], f32, f32),
+}
+
+/// The running-mean step, written plainly so each kernel set compiles it for its own vector
+/// width. Divisions become multiplications by reciprocals, as GCC compiles Annoy's loop under
+/// `-ffast-math`.
+#[inline(always)]
+fn mean_update_lanes(p: &mut [f32], x: &[f32], count: f32, inv_weight: f32) {
+    let inv_next = 1.0 / (count + 1.0);
+    for (pz, xz) in p.iter_mut().zip(x) {
+        *pz = (*pz * count + *xz * inv_weight) * inv_next;
+    }
 }
 
 /// The term summed by a kernel, as a const parameter so each loop is compiled for one term.
@@ -53,6 +66,7 @@ static PORTABLE: Kernels = Kernels {
     manhattan2: portable::sums::<ABSOLUTE, 2>,
     manhattan4: portable::sums::<ABSOLUTE, 4>,
     hamming: portable::hamming,
+    mean_update: mean_update_lanes,
 };
 
 /// The best kernels this CPU supports.
@@ -178,6 +192,10 @@ mod x86 {
         manhattan2: avx2::<ABSOLUTE, 2>,
         manhattan4: avx2::<ABSOLUTE, 4>,
         hamming,
+        mean_update: |p, x, c, w| {
+            // SAFETY: only reachable through the AVX2 table, chosen after feature detection.
+            unsafe { mean_update_avx2(p, x, c, w) }
+        },
     };
 
     pub(super) static AVX512: Kernels = Kernels {
@@ -192,7 +210,21 @@ mod x86 {
         manhattan2: avx512::<ABSOLUTE, 2>,
         manhattan4: avx512::<ABSOLUTE, 4>,
         hamming,
+        mean_update: |p, x, c, w| {
+            // SAFETY: only reachable through the AVX512 table, chosen after feature detection.
+            unsafe { mean_update_avx512(p, x, c, w) }
+        },
     };
+
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn mean_update_avx2(p: &mut [f32], x: &[f32], count: f32, inv_weight: f32) {
+        super::mean_update_lanes(p, x, count, inv_weight)
+    }
+
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    unsafe fn mean_update_avx512(p: &mut [f32], x: &[f32], count: f32, inv_weight: f32) {
+        super::mean_update_lanes(p, x, count, inv_weight)
+    }
 
     // The safe entry points below are placed only in the AVX2/AVX512 tables, which
     // `available` hands out after checking that the CPU has those features.

@@ -1,5 +1,6 @@
 //! Annoy's two-means step: the two centroids a float metric's split plane is drawn between.
 
+use super::kernels::Kernels;
 use crate::format::{Node, NodeBuf, NodeMut};
 use crate::random::Kiss64;
 
@@ -76,11 +77,8 @@ pub(crate) fn two_means<M: MeanSpace>(m: &M, items: &[Node<'_>], rng: &mut Kiss6
     [p, q]
 }
 
-/// The running-mean update shared by the float metrics.
+/// The running-mean update shared by the float metrics: `p = (p·count + x/weight)/(count+1)`.
 #[inline]
-pub(crate) fn update_mean(p: &mut [f32], x: &[f32], weight: f32, count: i32) {
-    let c = count as f32;
-    for (pz, xz) in p.iter_mut().zip(x) {
-        *pz = (*pz * c + *xz / weight) / (c + 1.0);
-    }
+pub(crate) fn update_mean(k: &Kernels, p: &mut [f32], x: &[f32], weight: f32, count: i32) {
+    (k.mean_update)(p, x, count as f32, 1.0 / weight);
 }
