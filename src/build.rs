@@ -10,20 +10,15 @@ use crate::format::{Layout, Node, NodeBuf, NodeMut};
 use crate::metric::Space;
 use crate::random::Kiss64;
 use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
 
 /// Split attempts before settling for an unbalanced one.
 const SPLIT_ATTEMPTS: usize = 3;
 
 /// Nodes with at least this many items share their margin computation with idle threads.
 const PARALLEL_MARGINS: usize = 16 * 1024;
-
-/// How many trees to build.
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum TreeCount {
-    Exactly(usize),
-    /// Annoy's `n_trees = -1`: add trees until the tree nodes outnumber the items.
-    Auto,
-}
 
 /// One tree's node records. Child ids that point to nodes of this tree are stored as
 /// `-(local index + 1)` until the tree's place in the file is known (`place`).
@@ -33,10 +28,6 @@ pub(crate) struct Tree {
 }
 
 impl Tree {
-    pub(crate) fn n_nodes(&self) -> usize {
-        self.n_nodes
-    }
-
     fn push(&mut self, record: &[u8]) -> i32 {
         self.bytes.extend_from_slice(record);
         self.n_nodes += 1;
@@ -91,55 +82,60 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
         Node(&self.items[i * s..(i + 1) * s])
     }
 
-    /// Builds the forest on a private pool of `n_threads` threads; `progress` is told the
-    /// number of finished trees as they finish.
+    /// Builds trees `0, 1, 2, …` on a private pool of `n_threads` threads and hands them to
+    /// `sink` in tree order as they finish, so only the trees finished out of order wait in
+    /// memory. Stops after `limit` trees, or when `sink` returns false. `progress` is told how
+    /// many trees are done.
     pub(crate) fn build_forest(
         &self,
-        count: TreeCount,
+        limit: Option<usize>,
         n_threads: usize,
         seed: u64,
         progress: &(dyn Fn(usize) + Sync),
-    ) -> Result<Vec<Tree>> {
+        mut sink: impl FnMut(Tree) -> bool,
+    ) -> Result<()> {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(n_threads)
             // The recursion is as deep as the tree; give it room for degenerate data.
             .stack_size(64 << 20)
             .build()
             .map_err(|e| Error::invalid(format!("cannot start {n_threads} build threads: {e}")))?;
-        let done = std::sync::atomic::AtomicUsize::new(0);
-        let build_range = |range: std::ops::Range<usize>| -> Vec<Tree> {
-            pool.install(|| {
-                range
-                    .into_par_iter()
-                    .map(|t| {
-                        let tree = self.build_tree(seed.wrapping_add(t as u64));
-                        progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
-                        tree
-                    })
-                    .collect()
-            })
-        };
-        match count {
-            TreeCount::Exactly(n) => Ok(build_range(0..n)),
-            TreeCount::Auto => {
-                // Build in rounds of one tree per thread and keep the same prefix a
-                // one-tree-at-a-time build would keep, so the result is thread-independent.
-                let mut trees = Vec::new();
-                let mut n_nodes = self.n_items;
-                loop {
-                    let start = trees.len();
-                    for tree in build_range(start..start + n_threads) {
-                        // At least one tree, even for an empty index (Annoy builds none,
-                        // and then writes an empty file that cannot be loaded).
-                        if n_nodes >= 2 * self.n_items && !trees.is_empty() {
-                            return Ok(trees);
-                        }
-                        n_nodes += tree.n_nodes();
-                        trees.push(tree);
+        let next_tree = AtomicUsize::new(0);
+        let stop = AtomicBool::new(false);
+        let (finished, arrivals) = mpsc::channel::<(usize, Tree)>();
+        pool.in_place_scope(|scope| {
+            // One worker per thread, each taking the next tree number until told to stop.
+            for _ in 0..n_threads {
+                let finished = finished.clone();
+                let (next_tree, stop) = (&next_tree, &stop);
+                scope.spawn(move |_| loop {
+                    let t = next_tree.fetch_add(1, Ordering::Relaxed);
+                    if stop.load(Ordering::Relaxed) || limit.is_some_and(|n| t >= n) {
+                        break;
+                    }
+                    let tree = self.build_tree(seed.wrapping_add(t as u64));
+                    if finished.send((t, tree)).is_err() {
+                        break;
+                    }
+                });
+            }
+            drop(finished);
+            // This thread puts the trees in order as they arrive.
+            let mut waiting = BTreeMap::new();
+            let (mut next, mut done) = (0, 0);
+            for (t, tree) in arrivals {
+                done += 1;
+                progress(done);
+                waiting.insert(t, tree);
+                while let Some(tree) = waiting.remove(&next) {
+                    next += 1;
+                    if !stop.load(Ordering::Relaxed) && !sink(tree) {
+                        stop.store(true, Ordering::Relaxed);
                     }
                 }
             }
-        }
+        });
+        Ok(())
     }
 
     /// One tree from every item that exists (holes are skipped).

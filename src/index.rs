@@ -5,13 +5,13 @@
 //! from any number of threads at once (`&self`, no lock); everything that changes it takes
 //! `&mut self`.
 
-use crate::build::{TreeBuilder, TreeCount};
+use crate::build::TreeBuilder;
 use crate::error::{Error, Result};
 use crate::format::{find_roots, Layout, Node, NodeMut};
 use crate::metric::{with_space, AnySpace, DotLayout, Metric, Space};
 use crate::random::DEFAULT_SEED;
 use crate::search::{Forest, Neighbor, Scratch};
-use crate::storage::Storage;
+use crate::storage::{Storage, TreeArea};
 use std::io::Write;
 use std::path::Path;
 
@@ -63,7 +63,7 @@ impl Index {
             dot_layout: DotLayout::Annoy117,
             space: AnySpace::new(metric, DotLayout::Annoy117, dim),
             seed: DEFAULT_SEED,
-            storage: Storage::Heap(Vec::new()),
+            storage: Storage::empty(),
             n_items: 0,
             n_nodes: 0,
             roots: Vec::new(),
@@ -173,7 +173,7 @@ impl Index {
     fn forest(&self) -> Forest<'_> {
         let layout = self.layout();
         Forest {
-            nodes: &self.storage.bytes()[..self.n_nodes * layout.node_size()],
+            regions: self.storage.regions(self.n_items * layout.node_size()),
             layout,
             n_items: self.n_items,
             n_nodes: self.n_nodes,
@@ -204,8 +204,8 @@ impl Index {
         }
         let s = self.node_size();
         let n = self.n_items.max(id + 1);
-        self.storage.grow(n * s)?;
-        let bytes = self.storage.bytes_mut().expect("checked: not loaded");
+        self.storage.grow_items(n * s)?;
+        let bytes = self.storage.items_mut().expect("checked: not loaded");
         let record = &mut bytes[id * s..(id + 1) * s];
         record.fill(0);
         let mut node = NodeMut(record);
@@ -251,9 +251,9 @@ impl Index {
                 "the index is already built; call unbuild() first",
             ));
         }
-        let count = match n_trees {
-            -1 => TreeCount::Auto,
-            n if n >= 1 => TreeCount::Exactly(n as usize),
+        let limit = match n_trees {
+            -1 => None,
+            n if n >= 1 => Some(n as usize),
             n => {
                 return Err(Error::invalid(format!(
                     "n_trees must be at least 1 (or -1 for automatic), got {n}"
@@ -272,41 +272,56 @@ impl Index {
         let layout = self.layout();
         let s = layout.node_size();
         let n_items = self.n_items;
-        let seed = self.seed;
+        let item_bytes = n_items * s;
 
-        let bytes = self.storage.bytes_mut().expect("checked: not loaded");
-        with_space!(&self.space, sp => sp.preprocess(&mut bytes[..n_items * s], n_items));
-        let items = &self.storage.bytes()[..n_items * s];
-        let trees = with_space!(&self.space, sp =>
-            TreeBuilder::new(sp, items, n_items).build_forest(count, threads, seed, progress))?;
-
-        let n_tree_nodes: usize = trees.iter().map(|t| t.n_nodes()).sum();
-        let n_nodes = n_items + n_tree_nodes + trees.len();
-        if n_nodes > i32::MAX as usize {
-            return Err(Error::invalid(format!(
-                "the index would have {n_nodes} nodes, more than 32-bit node ids can address"
-            )));
+        let items = self.storage.items_mut().expect("checked: not loaded");
+        with_space!(&self.space, sp => sp.preprocess(&mut items[..item_bytes], n_items));
+        let items = &self.storage.regions(item_bytes).0[..item_bytes];
+        // Trees arrive in order and are appended as they come: memory holds the items, the
+        // trees, and only the few trees that finished out of order.
+        let mut area = TreeArea::default();
+        let mut root_copies = Vec::new();
+        let mut n_nodes = n_items;
+        let mut too_large = false;
+        with_space!(&self.space, sp => TreeBuilder::new(sp, items, n_items).build_forest(
+            limit,
+            threads,
+            self.seed,
+            progress,
+            |tree| {
+                // Annoy's automatic count: trees until the tree nodes outnumber the items (at
+                // least one, where Annoy would build none and write an unloadable file).
+                if limit.is_none() && n_nodes >= 2 * n_items && !root_copies.is_empty() {
+                    return false;
+                }
+                let records = tree.placed_at(&layout, n_nodes);
+                let n_records = records.len() / s;
+                // 32-bit node ids must reach every node, root copies included.
+                if n_nodes + n_records + root_copies.len() / s + 1 > i32::MAX as usize {
+                    too_large = true;
+                    return false;
+                }
+                area.append(&records);
+                // Every root is also copied to the end of the file, where `load` finds them.
+                root_copies.extend_from_slice(&records[records.len() - s..]);
+                n_nodes += n_records;
+                true
+            },
+        ))?;
+        if too_large {
+            return Err(Error::invalid(
+                "the index would have more nodes than 32-bit node ids can address",
+            ));
         }
-        // Trees move into place one by one, each freed once copied, so the peak is the items,
-        // the trees, and one tree twice (not every tree twice).
-        self.storage.reserve(n_nodes * s)?;
-        let mut base = n_items;
-        let mut root_copies = Vec::with_capacity(trees.len() * s);
-        for tree in trees {
-            let records = tree.placed_at(&layout, base);
-            self.storage.write_at(base * s, &records)?;
-            // Every root is also copied to the end of the file, where `load` finds them.
-            root_copies.extend_from_slice(&records[records.len() - s..]);
-            base += records.len() / s;
-        }
-        self.storage.write_at(base * s, &root_copies)?;
-        let roots = (base..n_nodes).map(|i| i as i32).collect();
-        let bytes = self.storage.bytes_mut().expect("checked: not loaded");
-        with_space!(&self.space, sp => sp.postprocess(&mut bytes[..n_items * s], n_items));
-        if self.storage.on_disk_path().is_some() {
-            self.storage.truncate(n_nodes * s)?;
-            self.storage.flush()?;
-        }
+        let roots = (n_nodes..n_nodes + root_copies.len() / s)
+            .map(|i| i as i32)
+            .collect();
+        area.append(&root_copies);
+        let n_nodes = n_nodes + root_copies.len() / s;
+        self.storage.set_trees(item_bytes, area)?;
+        let items = self.storage.items_mut().expect("checked: not loaded");
+        with_space!(&self.space, sp => sp.postprocess(&mut items[..item_bytes], n_items));
+        self.storage.flush()?;
         self.n_nodes = n_nodes;
         self.roots = roots;
         self.built = true;
@@ -320,7 +335,7 @@ impl Index {
                 "a loaded index is read-only; it cannot be unbuilt",
             ));
         }
-        self.storage.truncate(self.n_items * self.node_size())?;
+        self.storage.drop_trees(self.n_items * self.node_size())?;
         self.n_nodes = self.n_items;
         self.roots.clear();
         self.built = false;
@@ -344,8 +359,10 @@ impl Index {
         if same_file {
             self.storage.flush()?;
         } else {
-            let len = self.n_nodes * self.node_size();
-            write_replacing(path, &self.storage.bytes()[..len])?;
+            let s = self.node_size();
+            let (items, trees) = self.storage.regions(self.n_items * s);
+            let trees = &trees[..(self.n_nodes - self.n_items) * s];
+            write_replacing(path, &[&items[..self.n_items * s], trees])?;
         }
         // The layout just written is known: no detection. On failure the index keeps serving
         // what it had.
@@ -367,8 +384,8 @@ impl Index {
         prefault: bool,
         dot_layout: Option<DotLayout>,
     ) -> Result<()> {
-        let storage = Storage::map_file(path, prefault)?;
-        let bytes = storage.bytes();
+        let map = Storage::map_file(path, prefault)?;
+        let bytes: &[u8] = &map;
         let dot_layout = match (self.metric, dot_layout) {
             (Metric::Dot, None) => detect_dot_layout(bytes, self.dim)?,
             (_, layout) => layout.unwrap_or(DotLayout::Annoy117),
@@ -388,7 +405,7 @@ impl Index {
         }
         let n_nodes = bytes.len() / s;
         let (n_items, roots) = find_roots(bytes, &layout, n_nodes)?;
-        self.storage = storage;
+        self.storage = Storage::Mapped(map);
         self.space = space;
         self.dot_layout = dot_layout;
         self.n_items = n_items;
@@ -402,7 +419,7 @@ impl Index {
     /// dimension, seed and dot layout setting kept.
     pub fn unload(&mut self) {
         let layout = self.dot_layout_setting.unwrap_or(DotLayout::Annoy117);
-        self.storage = Storage::Heap(Vec::new());
+        self.storage = Storage::empty();
         self.space = AnySpace::new(self.metric, layout, self.dim);
         self.dot_layout = layout;
         self.n_items = 0;
@@ -505,11 +522,13 @@ fn same_path(a: &Path, b: &Path) -> bool {
 
 /// Writes `bytes` to a temporary file beside `path`, then renames it over `path`. A target
 /// that exists and is not a regular file (a device, a pipe) is written in place instead.
-fn write_replacing(path: &Path, bytes: &[u8]) -> Result<()> {
+fn write_replacing(path: &Path, parts: &[&[u8]]) -> Result<()> {
     if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
         let write = || -> std::io::Result<()> {
             let mut file = std::fs::OpenOptions::new().write(true).open(path)?;
-            file.write_all(bytes)?;
+            for part in parts {
+                file.write_all(part)?;
+            }
             file.flush()
         };
         return write().map_err(|e| Error::io("write", path, e));
@@ -529,7 +548,9 @@ fn write_replacing(path: &Path, bytes: &[u8]) -> Result<()> {
             .write(true)
             .create_new(true)
             .open(&tmp)?;
-        file.write_all(bytes)?;
+        for part in parts {
+            file.write_all(part)?;
+        }
         // On disk before the rename, so a crash leaves the old file or the new, never half.
         file.sync_all()
     };

@@ -68,7 +68,8 @@ impl Ord for Entry {
 
 /// A readable forest: all node records plus where the roots are.
 pub(crate) struct Forest<'a> {
-    pub nodes: &'a [u8],
+    /// The item records (nodes `0..n_items`) and the tree records (every node after).
+    pub regions: (&'a [u8], &'a [u8]),
     pub layout: Layout,
     pub n_items: usize,
     pub n_nodes: usize,
@@ -80,7 +81,12 @@ impl<'a> Forest<'a> {
     #[inline]
     pub(crate) fn node(&self, i: usize) -> Node<'a> {
         let s = self.layout.node_size();
-        Node(&self.nodes[i * s..(i + 1) * s])
+        let (region, k) = if i < self.n_items {
+            (self.regions.0, i)
+        } else {
+            (self.regions.1, i - self.n_items)
+        };
+        Node(&region[k * s..(k + 1) * s])
     }
 
     fn is_item(&self, id: i32) -> bool {

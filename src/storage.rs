@@ -1,6 +1,10 @@
-//! Where the node records live: a heap buffer while items are added and trees built, a
-//! read-only shared memory map of a loaded file, or a read-write map of a file being built on
-//! disk.
+//! Where the node records live: on the heap while items are added and trees built, in a
+//! read-only shared memory map of a loaded file, or in a read-write map of a file being built
+//! on disk.
+//!
+//! Records fall in two regions, the items (nodes `0..n_items`) and the trees (every node
+//! after). A heap index keeps them in two buffers, so a build appends its trees without moving
+//! or copying the items; a map holds both back to back, as the file does.
 
 use crate::error::{Error, Result};
 use crate::format::{words_as_bytes, words_as_bytes_mut};
@@ -9,8 +13,8 @@ use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 
 pub(crate) enum Storage {
-    /// Growable, owned. A `Vec<u64>` keeps the records 8-byte aligned.
-    Heap(Vec<u64>),
+    /// Owned buffers. `Vec<u64>` keeps the records 8-byte aligned.
+    Heap { items: Vec<u64>, trees: Vec<u64> },
     /// A loaded index file: `PROT_READ`, `MAP_SHARED`, so processes share the page cache.
     Mapped(Mmap),
     /// An index built directly in its file (`on_disk_build`).
@@ -22,25 +26,33 @@ pub(crate) enum Storage {
 }
 
 impl Storage {
-    pub(crate) fn bytes(&self) -> &[u8] {
-        match self {
-            Storage::Heap(words) => words_as_bytes(words),
-            Storage::Mapped(map) => map,
-            Storage::OnDisk { map, .. } => map,
+    pub(crate) fn empty() -> Storage {
+        Storage::Heap {
+            items: Vec::new(),
+            trees: Vec::new(),
         }
     }
 
-    /// Mutable records, unless the storage is a read-only map.
-    pub(crate) fn bytes_mut(&mut self) -> Option<&mut [u8]> {
+    /// The item region (its first `item_bytes` bytes hold the items) and the tree region.
+    pub(crate) fn regions(&self, item_bytes: usize) -> (&[u8], &[u8]) {
         match self {
-            Storage::Heap(words) => Some(words_as_bytes_mut(words)),
+            Storage::Heap { items, trees } => (words_as_bytes(items), words_as_bytes(trees)),
+            Storage::Mapped(map) => map.split_at(item_bytes),
+            Storage::OnDisk { map, .. } => map.split_at(item_bytes.min(map.len())),
+        }
+    }
+
+    /// The item region, writable unless the storage is a read-only map.
+    pub(crate) fn items_mut(&mut self) -> Option<&mut [u8]> {
+        match self {
+            Storage::Heap { items, .. } => Some(words_as_bytes_mut(items)),
             Storage::Mapped(_) => None,
             Storage::OnDisk { map, .. } => Some(map),
         }
     }
 
     /// Opens `path` read-only and maps it, optionally reading it all in now (`MAP_POPULATE`).
-    pub(crate) fn map_file(path: &Path, prefault: bool) -> Result<Storage> {
+    pub(crate) fn map_file(path: &Path, prefault: bool) -> Result<Mmap> {
         let file = File::open(path).map_err(|e| Error::io("open", path, e))?;
         let size = file
             .metadata()
@@ -57,8 +69,7 @@ impl Storage {
         // are replaced (written anew and renamed or unlinked first), never changed in place,
         // so the bytes cannot change under the map; every read is bounds-checked against the
         // size taken here.
-        let map = unsafe { options.map(&file) }.map_err(|e| Error::io("map", path, e))?;
-        Ok(Storage::Mapped(map))
+        unsafe { options.map(&file) }.map_err(|e| Error::io("map", path, e))
     }
 
     /// Creates (truncating) `path` and maps it read-write with room for one node.
@@ -78,13 +89,13 @@ impl Storage {
         })
     }
 
-    /// Makes room for at least `n_bytes`; new bytes are zero.
-    pub(crate) fn grow(&mut self, n_bytes: usize) -> Result<()> {
+    /// Makes the item region at least `n_bytes` long; new bytes are zero.
+    pub(crate) fn grow_items(&mut self, n_bytes: usize) -> Result<()> {
         match self {
-            Storage::Heap(words) => {
+            Storage::Heap { items, .. } => {
                 let n_words = n_bytes.div_ceil(8);
-                if n_words > words.len() {
-                    words.resize(n_words, 0);
+                if n_words > items.len() {
+                    items.resize(n_words, 0);
                 }
                 Ok(())
             }
@@ -101,44 +112,48 @@ impl Storage {
         }
     }
 
-    /// Makes room for `n_bytes` without touching it: memory is used only as it is written.
-    pub(crate) fn reserve(&mut self, n_bytes: usize) -> Result<()> {
+    /// Puts built trees (`trees`: the records after the items, `item_bytes` in) in place.
+    pub(crate) fn set_trees(&mut self, item_bytes: usize, trees: TreeArea) -> Result<()> {
         match self {
-            Storage::Heap(words) => {
-                words.reserve_exact(n_bytes.div_ceil(8).saturating_sub(words.len()));
+            Storage::Heap { trees: slot, .. } => {
+                *slot = trees.words;
                 Ok(())
             }
-            _ => self.grow(n_bytes),
+            Storage::Mapped(_) => Err(Error::state("a loaded index is read-only")),
+            Storage::OnDisk { file, map, path } => {
+                let total = item_bytes + trees.len;
+                map.flush().map_err(|e| Error::io("flush", &*path, e))?;
+                *map = map_rw(file, path, total)?;
+                map[item_bytes..].copy_from_slice(trees.bytes());
+                map.flush().map_err(|e| Error::io("flush", &*path, e))
+            }
         }
     }
 
-    /// Writes `data` at byte `offset`, growing the records to cover it.
-    pub(crate) fn write_at(&mut self, offset: usize, data: &[u8]) -> Result<()> {
-        self.grow(offset + data.len())?;
-        let bytes = self
-            .bytes_mut()
-            .expect("grow succeeded, so the storage is writable");
-        bytes[offset..offset + data.len()].copy_from_slice(data);
-        Ok(())
-    }
-
-    /// Drops everything past `n_bytes` (zeroing any partial word left over) and, on disk,
-    /// sets the file to exactly that size.
-    pub(crate) fn truncate(&mut self, n_bytes: usize) -> Result<()> {
+    /// Drops the trees, keeping the first `item_bytes` bytes of items (zeroing any partial
+    /// word after them) and, on disk, setting the file to exactly that size.
+    pub(crate) fn drop_trees(&mut self, item_bytes: usize) -> Result<()> {
         match self {
-            Storage::Heap(words) => {
-                words.truncate(n_bytes.div_ceil(8));
-                words.shrink_to_fit();
-                words_as_bytes_mut(words)[n_bytes..].fill(0);
+            Storage::Heap { items, trees } => {
+                *trees = Vec::new();
+                items.truncate(item_bytes.div_ceil(8));
+                words_as_bytes_mut(items)[item_bytes..].fill(0);
                 Ok(())
             }
             Storage::Mapped(_) => Err(Error::state("a loaded index is read-only")),
             Storage::OnDisk { file, map, path } => {
                 // A map cannot be empty: an index with no nodes keeps one zeroed byte.
                 map.flush().map_err(|e| Error::io("flush", &*path, e))?;
-                *map = map_rw(file, path, n_bytes.max(1))?;
+                *map = map_rw(file, path, item_bytes.max(1))?;
                 Ok(())
             }
+        }
+    }
+
+    pub(crate) fn on_disk_path(&self) -> Option<&Path> {
+        match self {
+            Storage::OnDisk { path, .. } => Some(path),
+            _ => None,
         }
     }
 
@@ -149,12 +164,25 @@ impl Storage {
         }
         Ok(())
     }
+}
 
-    pub(crate) fn on_disk_path(&self) -> Option<&Path> {
-        match self {
-            Storage::OnDisk { path, .. } => Some(path),
-            _ => None,
-        }
+/// Tree records as a build produces them, appended one tree at a time.
+#[derive(Default)]
+pub(crate) struct TreeArea {
+    words: Vec<u64>,
+    len: usize,
+}
+
+impl TreeArea {
+    pub(crate) fn append(&mut self, records: &[u8]) {
+        let end = self.len + records.len();
+        self.words.resize(end.div_ceil(8), 0);
+        words_as_bytes_mut(&mut self.words)[self.len..end].copy_from_slice(records);
+        self.len = end;
+    }
+
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &words_as_bytes(&self.words)[..self.len]
     }
 }
 
