@@ -393,7 +393,7 @@ impl Index {
         let space = AnySpace::new(self.metric, dot_layout, self.dim);
         let layout = with_space!(&space, s => s.layout());
         let s = layout.node_size();
-        if bytes.len() % s != 0 {
+        if !bytes.len().is_multiple_of(s) {
             return Err(Error::corrupt(format!(
                 "{} is {} bytes, not a whole number of {s}-byte nodes ({} index of dimension {}); \
                  was it built with another metric or dimension?",
