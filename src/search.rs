@@ -11,6 +11,7 @@
 
 use crate::error::{Error, Result};
 use crate::format::{Layout, Node, NodeBuf};
+use crate::metric::kernels::prefetch_record;
 use crate::metric::Space;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -93,8 +94,9 @@ impl<'a> Forest<'a> {
         id >= 0 && (id as usize) < self.n_items && self.node(id as usize).n_descendants() == 1
     }
 
-    /// Exact distances from `query` to every candidate, four at a time, with the next four
-    /// candidates' records requested from memory meanwhile.
+    /// Exact distances from `query` to every candidate that is an item, four at a time,
+    /// with the records of candidates a few places ahead requested from memory meanwhile (the
+    /// item check and the distance then find them in cache).
     fn score<S: Space>(
         &self,
         space: &S,
@@ -102,18 +104,28 @@ impl<'a> Forest<'a> {
         ids: &[i32],
         scored: &mut Vec<(f32, i32)>,
     ) {
-        let whole = ids.len() / 4 * 4;
-        for start in (0..whole).step_by(4) {
-            if let Some(following) = ids.get(start + 4..start + 8) {
-                let next: [Node<'_>; 4] = std::array::from_fn(|w| self.node(following[w] as usize));
-                crate::build::prefetch_records(&next, self.layout.vector);
+        const AHEAD: usize = 8;
+        let mut four = [0i32; 4];
+        let mut filled = 0;
+        for (k, &id) in ids.iter().enumerate() {
+            if let Some(&ahead) = ids.get(k + AHEAD) {
+                if ahead >= 0 && (ahead as usize) < self.n_items {
+                    prefetch_record(self.node(ahead as usize).0);
+                }
             }
-            let four = &ids[start..start + 4];
-            let nodes: [Node<'_>; 4] = std::array::from_fn(|w| self.node(four[w] as usize));
-            let d = space.distances4(query, nodes);
-            scored.extend(d.iter().zip(four).map(|(&d, &id)| (d, id)));
+            if !self.is_item(id) {
+                continue;
+            }
+            four[filled] = id;
+            filled += 1;
+            if filled == 4 {
+                let nodes: [Node<'_>; 4] = std::array::from_fn(|w| self.node(four[w] as usize));
+                let d = space.distances4(query, nodes);
+                scored.extend(d.iter().zip(four).map(|(&d, id)| (d, id)));
+                filled = 0;
+            }
         }
-        for &id in &ids[whole..] {
+        for &id in &four[..filled] {
             scored.push((space.distance(query, self.node(id as usize)), id));
         }
     }
@@ -178,7 +190,7 @@ impl<'a> Forest<'a> {
                         )));
                     }
                     // The nearer child is often popped next: start loading its record.
-                    crate::build::prefetch_records(&[self.node(child as usize)], 0);
+                    prefetch_record(self.node(child as usize).0);
                     heap.push(Entry(priorities[side], child));
                 }
             }
@@ -186,7 +198,6 @@ impl<'a> Forest<'a> {
 
         candidates.sort_unstable();
         candidates.dedup();
-        candidates.retain(|&id| self.is_item(id));
         self.score(space, query, candidates, scored);
         // A total order even when a distance is NaN (overflowing data, damaged files):
         // NaN ranks last. -0.0 and +0.0 stay equal, as in Annoy.
