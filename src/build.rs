@@ -113,7 +113,9 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
                     if stop.load(Ordering::Relaxed) || limit.is_some_and(|n| t >= n) {
                         break;
                     }
-                    let tree = self.build_tree(seed.wrapping_add(t as u64));
+                    // The last trees leave threads idle: let them share large splits.
+                    let share = limit.is_some_and(|n| t + n_threads > n) && n_threads > 1;
+                    let tree = self.build_tree(seed.wrapping_add(t as u64), share);
                     if finished.send((t, tree)).is_err() {
                         break;
                     }
@@ -139,7 +141,7 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
     }
 
     /// One tree from every item that exists (holes are skipped).
-    pub(crate) fn build_tree(&self, seed: u64) -> Tree {
+    pub(crate) fn build_tree(&self, seed: u64, share: bool) -> Tree {
         let indices: Vec<i32> = (0..self.n_items as i32)
             .filter(|&i| self.item(i).n_descendants() >= 1)
             .collect();
@@ -148,7 +150,7 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
             bytes: Vec::new(),
             n_nodes: 0,
         };
-        self.make_tree(indices, true, &mut rng, &mut tree);
+        self.make_tree(indices, true, share, &mut rng, &mut tree);
         tree
     }
 
@@ -157,6 +159,7 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
         &self,
         indices: Vec<i32>,
         is_root: bool,
+        share: bool,
         rng: &mut Kiss64,
         tree: &mut Tree,
     ) -> i32 {
@@ -184,7 +187,7 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
             sides[1].clear();
             record.clear();
             self.space.create_split(&nodes, rng, &mut record);
-            self.assign_sides(record.node(), &indices, &nodes, rng, &mut sides);
+            self.assign_sides(record.node(), &indices, &nodes, share, rng, &mut sides);
             if imbalance(&sides) < 0.95 {
                 break;
             }
@@ -205,7 +208,8 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
         let flip = (sides[0].len() > sides[1].len()) as usize;
         let mut children = [0i32; 2];
         for side in [flip, 1 - flip] {
-            children[side] = self.make_tree(std::mem::take(&mut sides[side]), false, rng, tree);
+            children[side] =
+                self.make_tree(std::mem::take(&mut sides[side]), false, share, rng, tree);
         }
         let mut node = record.node_mut();
         node.set_i32(0, n_descendants);
@@ -217,7 +221,8 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
 
 impl<S: Space> TreeBuilder<'_, S> {
     /// Sorts `indices` to the sides of `split`, keeping their order. The margins are computed
-    /// first (four at a time, and for large nodes in parallel on idle build threads), then the
+    /// first (four at a time, and, when `share`, for large nodes in parallel on idle build
+    /// threads), then the
     /// sides are read off in list order, so coin flips for items exactly on the plane come in
     /// the same sequence whatever the thread count.
     fn assign_sides(
@@ -225,11 +230,12 @@ impl<S: Space> TreeBuilder<'_, S> {
         split: Node<'_>,
         indices: &[i32],
         nodes: &[Node<'_>],
+        share: bool,
         rng: &mut Kiss64,
         sides: &mut [Vec<i32>; 2],
     ) {
         let mut margins = vec![0.0f32; nodes.len()];
-        if nodes.len() >= PARALLEL_MARGINS {
+        if share && nodes.len() >= PARALLEL_MARGINS {
             margins
                 .par_chunks_mut(PARALLEL_MARGINS / 4)
                 .zip(nodes.par_chunks(PARALLEL_MARGINS / 4))

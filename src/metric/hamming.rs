@@ -90,23 +90,21 @@ impl Space for Hamming {
 
     fn create_split(&self, items: &[Node<'_>], rng: &mut Kiss64, split: &mut NodeBuf) {
         let n_bits = self.words * 64;
-        let mut s = split.node_mut();
-        let splits = |s: &NodeMut<'_>| {
-            let ones = items.iter().filter(|&&x| self.bit(s.as_node(), x)).count();
+        // Whether testing bit index `b` puts items on both sides.
+        let splits = |b: usize| {
+            let (word, mask) = (b / 64, 1u64 << (63 - b % 64));
+            let ones = items
+                .iter()
+                .filter(|x| self.v(**x)[word] & mask != 0)
+                .count();
             ones > 0 && ones < items.len()
         };
-        for _ in 0..RANDOM_PICKS {
-            s.words_mut(V, self.words)[0] = rng.index(n_bits) as u64;
-            if splits(&s) {
-                return;
-            }
+        let mut chosen = n_bits - 1;
+        let picks = (0..RANDOM_PICKS).map(|_| rng.index(n_bits));
+        if let Some(b) = picks.chain(0..n_bits).find(|&b| splits(b)) {
+            chosen = b;
         }
-        for b in 0..n_bits {
-            s.words_mut(V, self.words)[0] = b as u64;
-            if splits(&s) {
-                return;
-            }
-        }
+        split.node_mut().words_mut(V, self.words)[0] = chosen as u64;
     }
 
     /// ±1: a bit is set or not; never 0, so the build never flips a coin here.
