@@ -101,7 +101,7 @@ func TestErrorsCarryTheLibraryStatusCode(t *testing.T) {
 		}},
 		{"path with NUL", annoy.ErrInvalidArgument, func() error { return fresh().Load("a\x00b") }},
 		{"dot layout on another metric", annoy.ErrInvalidArgument, func() error { return fresh().SetDotLayout(annoy.DotLayoutAnnoyMain) }},
-		{"unknown dot layout", annoy.ErrUnknownMetric, func() error {
+		{"unknown dot layout", annoy.ErrInvalidArgument, func() error {
 			idx := must(annoy.NewDot(4))
 			defer idx.Close()
 			return idx.SetDotLayout(annoy.DotLayout(9))

@@ -124,7 +124,7 @@ class PersistenceTest < Minitest::Test
   def test_dot_layout_can_be_chosen
     index = Annoy::Index.new(3, :dot)
     index.dot_layout = :annoy_main
-    assert_raises(Annoy::UnknownMetricError) { index.dot_layout = :nope }
+    assert_raises(Annoy::InvalidArgumentError) { index.dot_layout = :nope }
     index.close
   end
 

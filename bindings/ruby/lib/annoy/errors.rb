@@ -53,7 +53,7 @@ module Annoy
   class CorruptFileError < Error; CODE = 8; end
   # ANNOY_E_BUFFER_TOO_SMALL: an output buffer was too small (a bug in the binding).
   class BufferTooSmallError < Error; CODE = 9; end
-  # ANNOY_E_UNKNOWN_METRIC: the metric (or dot layout) is not one the library knows.
+  # ANNOY_E_UNKNOWN_METRIC: the metric is not one the library knows.
   class UnknownMetricError < Error; CODE = 10; end
   # ANNOY_E_PANIC: a bug inside the library was caught; the index may be unusable.
   class PanicError < Error; CODE = 11; end

@@ -128,8 +128,8 @@ module Annoy
     # :annoy_1_17 (the default) or :annoy_main.
     def dot_layout=(layout)
       number = DOT_LAYOUTS.fetch(layout.to_s.downcase.to_sym) do
-        raise UnknownMetricError, "unknown dot layout #{layout.inspect}; expected one of " \
-                                  "#{DOT_LAYOUTS.keys.join(', ')}"
+        raise InvalidArgumentError, "unknown dot layout #{layout.inspect}; expected one of " \
+                                    "#{DOT_LAYOUTS.keys.join(', ')}"
       end
       write { |h| Native.call(:annoy_set_dot_layout, h, number) }
     end
