@@ -29,6 +29,9 @@ pub struct Neighbor {
 pub struct Scratch {
     heap: BinaryHeap<Entry>,
     candidates: Vec<i32>,
+    /// One bit per item id, set while a query deduplicates its candidates; all clear between
+    /// queries.
+    seen: Vec<u64>,
     scored: Vec<(f32, i32)>,
     pub(crate) query: Option<NodeBuf>,
     pub(crate) results: Vec<Neighbor>,
@@ -143,6 +146,7 @@ impl<'a> Forest<'a> {
         let Scratch {
             heap,
             candidates,
+            seen,
             scored,
             results,
             ..
@@ -196,8 +200,23 @@ impl<'a> Forest<'a> {
             }
         }
 
-        candidates.sort_unstable();
-        candidates.dedup();
+        // Unique candidates in the order found. Annoy sorts them instead; the ranking below
+        // is a total order on (distance, id), so the result is the same.
+        if seen.len() * 64 < self.n_items {
+            seen.resize(self.n_items.div_ceil(64), 0);
+        }
+        candidates.retain(|&id| {
+            let fresh = id >= 0 && (id as usize) < self.n_items && {
+                let (word, bit) = (id as usize / 64, 1u64 << (id % 64));
+                let fresh = seen[word] & bit == 0;
+                seen[word] |= bit;
+                fresh
+            };
+            fresh
+        });
+        for &id in candidates.iter() {
+            seen[id as usize / 64] = 0;
+        }
         self.score(space, query, candidates, scored);
         // A total order even when a distance is NaN (overflowing data, damaged files):
         // NaN ranks last. -0.0 and +0.0 stay equal, as in Annoy.
