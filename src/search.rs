@@ -113,7 +113,7 @@ impl<'a> Forest<'a> {
         for (k, &id) in ids.iter().enumerate() {
             if let Some(&ahead) = ids.get(k + AHEAD) {
                 if ahead >= 0 && (ahead as usize) < self.n_items {
-                    prefetch_record(self.node(ahead as usize).0);
+                    prefetch_record(self.node(ahead as usize).0, 128);
                 }
             }
             if !self.is_item(id) {
@@ -193,8 +193,10 @@ impl<'a> Forest<'a> {
                             self.n_nodes
                         )));
                     }
-                    // The nearer child is often popped next: start loading its record.
-                    prefetch_record(self.node(child as usize).0);
+                    // A child is often popped soon after: start loading its whole record (its
+                    // margin reads all of it). Candidates, below, get their first lines only:
+                    // the distance kernels stream the rest.
+                    prefetch_record(self.node(child as usize).0, 4096);
                     heap.push(Entry(priorities[side], child));
                 }
             }

@@ -104,13 +104,10 @@ pub(crate) fn prefetch(p: *const u8) {
     let _ = p;
 }
 
-/// How much of a record `prefetch_record` requests; the hardware streams the rest.
-const PREFETCH_LIMIT: usize = 128;
-
-/// Requests the start of a record from memory ahead of use.
+/// Requests the first `bytes` of a record from memory ahead of use.
 #[inline(always)]
-pub(crate) fn prefetch_record(record: &[u8]) {
-    for line in (0..record.len().min(PREFETCH_LIMIT)).step_by(64) {
+pub(crate) fn prefetch_record(record: &[u8], bytes: usize) {
+    for line in (0..record.len().min(bytes)).step_by(64) {
         prefetch(record[line..].as_ptr());
     }
 }
