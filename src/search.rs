@@ -208,12 +208,12 @@ impl<'a> Forest<'a> {
             seen.resize(self.n_items.div_ceil(64), 0);
         }
         candidates.retain(|&id| {
-            let fresh = id >= 0 && (id as usize) < self.n_items && {
-                let (word, bit) = (id as usize / 64, 1u64 << (id % 64));
-                let fresh = seen[word] & bit == 0;
-                seen[word] |= bit;
-                fresh
-            };
+            if id < 0 || id as usize >= self.n_items {
+                return false;
+            }
+            let (word, bit) = (id as usize / 64, 1u64 << (id % 64));
+            let fresh = seen[word] & bit == 0;
+            seen[word] |= bit;
             fresh
         });
         for &id in candidates.iter() {
