@@ -17,8 +17,11 @@ use std::sync::mpsc;
 /// Split attempts before settling for an unbalanced one.
 const SPLIT_ATTEMPTS: usize = 3;
 
-/// Nodes with at least this many items share their margin computation with idle threads.
-const PARALLEL_MARGINS: usize = 16 * 1024;
+/// Nodes whose item vectors add up to at least this many bytes share their margin computation
+/// with idle threads (below it, handing work over costs more than it saves).
+const PARALLEL_MARGIN_BYTES: usize = 4 << 20;
+/// Items per shared piece of margin work.
+const MARGIN_CHUNK: usize = 4096;
 
 /// One tree's node records. Child ids that point to nodes of this tree are stored as
 /// `-(local index + 1)` until the tree's place in the file is known (`place`).
@@ -235,10 +238,11 @@ impl<S: Space> TreeBuilder<'_, S> {
         sides: &mut [Vec<i32>; 2],
     ) {
         let mut margins = vec![0.0f32; nodes.len()];
-        if share && nodes.len() >= PARALLEL_MARGINS {
+        let vector_bytes = self.layout.n_elems * self.layout.elem_size;
+        if share && nodes.len() * vector_bytes >= PARALLEL_MARGIN_BYTES {
             margins
-                .par_chunks_mut(PARALLEL_MARGINS / 4)
-                .zip(nodes.par_chunks(PARALLEL_MARGINS / 4))
+                .par_chunks_mut(MARGIN_CHUNK)
+                .zip(nodes.par_chunks(MARGIN_CHUNK))
                 .for_each(|(out, nodes)| self.margins(split, nodes, out));
         } else {
             self.margins(split, nodes, &mut margins);
