@@ -247,3 +247,29 @@ fn rebuilding_after_unbuild_reproduces_the_file() {
         );
     }
 }
+
+/// Large nodes of the last trees are split with the help of idle threads (their margins are
+/// computed in parallel, then read in order); the file must not show it.
+#[test]
+fn splits_shared_between_threads_do_not_change_the_file() {
+    let (dim, n) = (128, 9000); // 4.6 MB of vectors: above the sharing threshold at the root
+    let data = small_data(Metric::Euclidean, dim, n, 11);
+    let build = |threads| {
+        let mut index = Index::new(dim, Metric::Euclidean).unwrap();
+        add_data(&mut index, &data);
+        index.build(3, threads).unwrap();
+        let dir = TempDir::new("det-share");
+        let path = dir.file("shared.ann");
+        index.save(&path, false).unwrap();
+        std::fs::read(&path).unwrap()
+    };
+    let one = build(1);
+    for threads in [2, 3] {
+        let other = build(threads);
+        assert!(
+            one == other,
+            "{threads} threads differ at byte {:?}",
+            first_difference(&one, &other)
+        );
+    }
+}
