@@ -24,23 +24,7 @@ const SEARCH_KS: [usize; 3] = [1_000, 5_000, 20_000];
 
 pub fn run(args: &DemoArgs) -> CliResult<()> {
     let metric = index_file::metric(&args.metric)?;
-    if args.n == 0 || args.queries == 0 {
-        return Err(CliError::new("--n and --queries must be at least 1"));
-    }
-    // The library checks the dimension too, but only after the data has been generated.
-    if args.dim == 0 || args.dim > annoy::MAX_DIMENSION {
-        return Err(CliError::new(format!(
-            "--dim must be between 1 and {}, got {}",
-            annoy::MAX_DIMENSION,
-            args.dim
-        )));
-    }
-    if args.trees == 0 || args.trees < -1 {
-        return Err(CliError::new(format!(
-            "--trees must be at least 1 (or -1 for automatic), got {}",
-            args.trees
-        )));
-    }
+    check_dataset_args(args.n, args.queries, args.dim, args.trees)?;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let threads = match args.threads {
         -1 => cores,
@@ -62,25 +46,13 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
         args.n, args.queries, args.dim
     ))?;
 
-    let started = Instant::now();
-    let mut index = Index::new(args.dim, metric)?;
-    for i in 0..points.len() {
-        index.add_item(i as u32, points.row(i))?;
-    }
-    let bar = progress::trees_bar(u64::try_from(args.trees).ok());
-    let built = index.build_with_progress(args.trees, threads as i32, &|_| bar.inc(1));
-    bar.finish_and_clear();
-    built?;
-    let build_seconds = started.elapsed().as_secs_f64();
-
-    let file = TempFile::new("demo");
-    index.save(&file.0, false)?;
-    drop(index);
-    let size = index_file::file_size(&file.0)?;
-    let started = Instant::now();
-    let mut index = Index::new(args.dim, metric)?;
-    index.load(&file.0, false)?;
-    let load_seconds = started.elapsed().as_secs_f64();
+    let Prepared {
+        index,
+        file: _file,
+        build_seconds,
+        size,
+        load_seconds,
+    } = prepare(&points, args.dim, metric, args.trees, threads, "demo")?;
     print(&format!(
         "build: {build_seconds:.2} s on {threads} threads; index {} ({size} bytes); load (mmap) {:.3} ms\n",
         index_file::human_size(size),
@@ -113,6 +85,75 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
 
 /// The demo's data (also `annoy bench`'s built-in dataset): `n` points and `n_queries`
 /// held-out queries drawn from the same gaussian blobs, the same on every run.
+/// Checks the built-in dataset's arguments before any data is generated.
+pub fn check_dataset_args(n: usize, queries: usize, dim: usize, trees: i32) -> CliResult<()> {
+    if n == 0 || queries == 0 {
+        return Err(CliError::new(
+            "the point and query counts must be at least 1",
+        ));
+    }
+    // The library checks the dimension too, but only after the data has been generated.
+    if dim == 0 || dim > annoy::MAX_DIMENSION {
+        return Err(CliError::new(format!(
+            "--dim must be between 1 and {}, got {dim}",
+            annoy::MAX_DIMENSION
+        )));
+    }
+    if trees == 0 || trees < -1 {
+        return Err(CliError::new(format!(
+            "--trees must be at least 1 (or -1 for automatic), got {trees}"
+        )));
+    }
+    Ok(())
+}
+
+/// An index of the built-in dataset, as a user would have it: built, saved, mapped back.
+pub struct Prepared {
+    pub index: Index,
+    /// Deleted when dropped: keep it while the index is in use.
+    pub file: TempFile,
+    pub build_seconds: f64,
+    pub size: u64,
+    pub load_seconds: f64,
+}
+
+/// Builds `points` into an index (with a progress bar), saves it to a temporary file named
+/// after `command`, and maps it back.
+pub fn prepare(
+    points: &dataset::Points,
+    dim: usize,
+    metric: Metric,
+    trees: i32,
+    threads: usize,
+    command: &str,
+) -> CliResult<Prepared> {
+    let started = Instant::now();
+    let mut index = Index::new(dim, metric)?;
+    for i in 0..points.len() {
+        index.add_item(i as u32, points.row(i))?;
+    }
+    let bar = progress::trees_bar(u64::try_from(trees).ok());
+    let built = index.build_with_progress(trees, threads as i32, &|_| bar.inc(1));
+    bar.finish_and_clear();
+    built?;
+    let build_seconds = started.elapsed().as_secs_f64();
+
+    let file = TempFile::new(command);
+    index.save(&file.0, false)?;
+    drop(index);
+    let size = index_file::file_size(&file.0)?;
+    let started = Instant::now();
+    let mut index = Index::new(dim, metric)?;
+    index.load(&file.0, false)?;
+    Ok(Prepared {
+        index,
+        file,
+        build_seconds,
+        size,
+        load_seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
 pub fn generate(
     dim: usize,
     metric: Metric,

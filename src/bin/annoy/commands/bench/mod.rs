@@ -163,43 +163,15 @@ fn open_index(args: &BenchArgs, path: &Path) -> CliResult<Opened> {
 fn build_dataset(args: &BenchArgs, threads: usize) -> CliResult<Opened> {
     let metric = index_file::metric(args.metric.as_deref().unwrap_or(DATASET_METRIC))?;
     let dim = args.dim.unwrap_or(DATASET_DIM);
-    if args.n == 0 || args.n_queries == 0 {
-        return Err(CliError::new("--n and --n-queries must be at least 1"));
-    }
-    // The library checks the dimension too, but only after the data has been generated.
-    if dim == 0 || dim > annoy::MAX_DIMENSION {
-        return Err(CliError::new(format!(
-            "--dim must be between 1 and {}, got {dim}",
-            annoy::MAX_DIMENSION
-        )));
-    }
-    if args.trees == 0 || args.trees < -1 {
-        return Err(CliError::new(format!(
-            "--trees must be at least 1 (or -1 for automatic), got {}",
-            args.trees
-        )));
-    }
+    demo::check_dataset_args(args.n, args.n_queries, dim, args.trees)?;
     let (points, queries) = demo::generate(dim, metric, args.n, args.n_queries);
-
-    let started = Instant::now();
-    let mut index = Index::new(dim, metric)?;
-    for i in 0..points.len() {
-        index.add_item(i as u32, points.row(i))?;
-    }
-    let bar = progress::trees_bar(u64::try_from(args.trees).ok());
-    let built = index.build_with_progress(args.trees, threads as i32, &|_| bar.inc(1));
-    bar.finish_and_clear();
-    built?;
-    let build_seconds = started.elapsed().as_secs_f64();
-
-    let file = TempFile::new("bench");
-    index.save(&file.0, false)?;
-    drop(index);
-    let index_size = index_file::file_size(&file.0)?;
-    let started = Instant::now();
-    let mut index = Index::new(dim, metric)?;
-    index.load(&file.0, false)?;
-    let load_seconds = started.elapsed().as_secs_f64();
+    let demo::Prepared {
+        index,
+        file,
+        build_seconds,
+        size: index_size,
+        load_seconds,
+    } = demo::prepare(&points, dim, metric, args.trees, threads, "bench")?;
     let facts = IndexFacts {
         source: Source::Dataset {
             clusters: demo::CLUSTERS,
