@@ -148,13 +148,18 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
         let indices: Vec<i32> = (0..self.n_items as i32)
             .filter(|&i| self.item(i).n_descendants() >= 1)
             .collect();
-        let mut rng = Kiss64::new(seed);
-        let mut tree = Tree {
-            bytes: Vec::new(),
-            n_nodes: 0,
+        let mut work = Work {
+            rng: Kiss64::new(seed),
+            tree: Tree {
+                bytes: Vec::new(),
+                n_nodes: 0,
+            },
+            share,
+            nodes: Vec::new(),
+            margins: Vec::new(),
         };
-        self.make_tree(indices, true, share, &mut rng, &mut tree);
-        tree
+        self.make_tree(indices, true, &mut work);
+        work.tree
     }
 
     /// Annoy's `_make_tree`: returns an item id, or a local node reference (negative).
@@ -162,9 +167,7 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
         &self,
         indices: Vec<i32>,
         is_root: bool,
-        share: bool,
-        rng: &mut Kiss64,
-        tree: &mut Tree,
+        work: &mut Work<'a>,
     ) -> i32 {
         let n = indices.len();
         let max_bucket = self.layout.max_bucket();
@@ -180,17 +183,18 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
             for (k, &id) in indices.iter().enumerate() {
                 node.set_i32(self.layout.children + 4 * k, id);
             }
-            return tree.push(record.bytes());
+            return work.tree.push(record.bytes());
         }
 
-        let nodes: Vec<Node<'a>> = indices.iter().map(|&i| self.item(i)).collect();
+        work.nodes.clear();
+        work.nodes.extend(indices.iter().map(|&i| self.item(i)));
         let mut sides: [Vec<i32>; 2] = [Vec::new(), Vec::new()];
         for _ in 0..SPLIT_ATTEMPTS {
             sides[0].clear();
             sides[1].clear();
             record.clear();
-            self.space.create_split(&nodes, rng, &mut record);
-            self.assign_sides(record.node(), &indices, &nodes, share, rng, &mut sides);
+            self.space.create_split(&work.nodes, &mut work.rng, &mut record);
+            self.assign_sides(record.node(), &indices, work, &mut sides);
             if imbalance(&sides) < 0.95 {
                 break;
             }
@@ -202,23 +206,21 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
             let l = self.layout;
             record.node_mut().0[l.vector..].fill(0);
             for &id in &indices {
-                sides[rng.flip() as usize].push(id);
+                sides[work.rng.flip() as usize].push(id);
             }
         }
-        drop(nodes);
         drop(indices);
 
         let flip = (sides[0].len() > sides[1].len()) as usize;
         let mut children = [0i32; 2];
         for side in [flip, 1 - flip] {
-            children[side] =
-                self.make_tree(std::mem::take(&mut sides[side]), false, share, rng, tree);
+            children[side] = self.make_tree(std::mem::take(&mut sides[side]), false, work);
         }
         let mut node = record.node_mut();
         node.set_i32(0, n_descendants);
         node.set_i32(self.layout.children, children[0]);
         node.set_i32(self.layout.children + 4, children[1]);
-        tree.push(record.bytes())
+        work.tree.push(record.bytes())
     }
 }
 
@@ -232,20 +234,26 @@ impl<S: Space> TreeBuilder<'_, S> {
         &self,
         split: Node<'_>,
         indices: &[i32],
-        nodes: &[Node<'_>],
-        share: bool,
-        rng: &mut Kiss64,
+        work: &mut Work<'_>,
         sides: &mut [Vec<i32>; 2],
     ) {
-        let mut margins = vec![0.0f32; nodes.len()];
+        let Work {
+            nodes,
+            margins,
+            rng,
+            share,
+            ..
+        } = work;
+        margins.clear();
+        margins.resize(nodes.len(), 0.0);
         let vector_bytes = self.layout.n_elems * self.layout.elem_size;
-        if share && nodes.len() * vector_bytes >= PARALLEL_MARGIN_BYTES {
+        if *share && nodes.len() * vector_bytes >= PARALLEL_MARGIN_BYTES {
             margins
                 .par_chunks_mut(MARGIN_CHUNK)
                 .zip(nodes.par_chunks(MARGIN_CHUNK))
                 .for_each(|(out, nodes)| self.margins(split, nodes, out));
         } else {
-            self.margins(split, nodes, &mut margins);
+            self.margins(split, nodes, margins);
         }
         for (&m, &id) in margins.iter().zip(indices) {
             let side = if m != 0.0 { m > 0.0 } else { rng.flip() };
@@ -283,6 +291,19 @@ pub(crate) fn prefetch_records(nodes: &[Node<'_>], vector: usize) {
         crate::metric::kernels::prefetch(v);
         crate::metric::kernels::prefetch(v.wrapping_add(64));
     }
+}
+
+/// What building one tree carries through its recursion: the tree's generator and records,
+/// and working memory reused by every split.
+struct Work<'a> {
+    rng: Kiss64,
+    tree: Tree,
+    /// Whether large splits may hand margin work to idle threads.
+    share: bool,
+    /// The records of the items being split.
+    nodes: Vec<Node<'a>>,
+    /// Their margins against the split plane.
+    margins: Vec<f32>,
 }
 
 /// Annoy's `_split_imbalance`, with its float/double mix.
