@@ -11,7 +11,7 @@ command -v pkg-config >/dev/null || need_apt+=(pkg-config)
 command -v cc >/dev/null || need_apt+=(build-essential)
 command -v ruby >/dev/null || need_apt+=(ruby)
 ruby -e 'require "ffi"' 2>/dev/null || need_apt+=(ruby-ffi)
-ruby -e 'require "minitest/autorun"' 2>/dev/null </dev/null || need_apt+=(ruby-minitest)
+ruby -e 'require "minitest"' 2>/dev/null || need_apt+=(ruby-minitest)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive

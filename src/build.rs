@@ -163,12 +163,7 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
     }
 
     /// Annoy's `_make_tree`: returns an item id, or a local node reference (negative).
-    fn make_tree(
-        &self,
-        indices: Vec<i32>,
-        is_root: bool,
-        work: &mut Work<'a>,
-    ) -> i32 {
+    fn make_tree(&self, indices: Vec<i32>, is_root: bool, work: &mut Work<'a>) -> i32 {
         let n = indices.len();
         let max_bucket = self.layout.max_bucket();
         if n == 1 && !is_root {
@@ -193,7 +188,8 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
             sides[0].clear();
             sides[1].clear();
             record.clear();
-            self.space.create_split(&work.nodes, &mut work.rng, &mut record);
+            self.space
+                .create_split(&work.nodes, &mut work.rng, &mut record);
             self.assign_sides(record.node(), &indices, work, &mut sides);
             if imbalance(&sides) < 0.95 {
                 break;
