@@ -43,30 +43,42 @@ impl Scratch {
     }
 }
 
-/// Heap entry, ordered as Annoy's `pair<T, S>`: by priority, then by node id.
-#[derive(Clone, Copy)]
-struct Entry(f32, i32);
+/// A heap entry: a priority and a node id packed into one integer that orders as Annoy's
+/// `pair<T, S>` does (by priority, then by node id), so the heap compares plain integers.
+/// The priority's bits are mapped to an unsigned key in float order; -0.0 counts as +0.0 (C++
+/// compares them equal) and NaN (overflowing data, damaged files) as -∞, lowest of all.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Entry(u64);
 
-impl PartialEq for Entry {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
+impl Entry {
+    fn new(priority: f32, node: i32) -> Entry {
+        let p = if priority.is_nan() {
+            f32::NEG_INFINITY
+        } else if priority == 0.0 {
+            0.0
+        } else {
+            priority
+        };
+        let bits = p.to_bits();
+        let key = if bits >> 31 == 1 {
+            !bits
+        } else {
+            bits | 1 << 31
+        };
+        Entry((key as u64) << 32 | node as u32 as u64)
     }
-}
-impl Eq for Entry {}
-impl PartialOrd for Entry {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
+
+    fn priority(self) -> f32 {
+        let key = (self.0 >> 32) as u32;
+        f32::from_bits(if key >> 31 == 1 {
+            key & !(1 << 31)
+        } else {
+            !key
+        })
     }
-}
-impl Ord for Entry {
-    fn cmp(&self, other: &Self) -> Ordering {
-        // -0.0 equals +0.0 as in C++; a NaN priority (overflowing data) ranks lowest, which
-        // keeps this a total order.
-        let key = |p: f32| if p.is_nan() { f32::NEG_INFINITY } else { p };
-        key(self.0)
-            .partial_cmp(&key(other.0))
-            .unwrap_or(Ordering::Equal)
-            .then(self.1.cmp(&other.1))
+
+    fn node(self) -> i32 {
+        self.0 as u32 as i32
     }
 }
 
@@ -160,7 +172,7 @@ impl<'a> Forest<'a> {
         }
         let max_bucket = self.layout.max_bucket() as i64;
         for &root in self.roots {
-            heap.push(Entry(space.root_priority(), root));
+            heap.push(Entry::new(space.root_priority(), root));
         }
         // A forest has fewer splits than nodes, and each tree is walked once per root entry.
         let max_expansions = self
@@ -169,9 +181,10 @@ impl<'a> Forest<'a> {
             .saturating_add(self.roots.len());
         let mut expansions = 0usize;
         while candidates.len() < search_k {
-            let Some(Entry(priority, i)) = heap.pop() else {
+            let Some(entry) = heap.pop() else {
                 break;
             };
+            let (priority, i) = (entry.priority(), entry.node());
             let node = self.node(i as usize);
             let k = node.n_descendants() as i64;
             if k == 1 && (i as usize) < self.n_items {
@@ -197,7 +210,7 @@ impl<'a> Forest<'a> {
                     // margin reads all of it). Candidates, below, get their first lines only:
                     // the distance kernels stream the rest.
                     prefetch_record(self.node(child as usize).0, 4096);
-                    heap.push(Entry(priorities[side], child));
+                    heap.push(Entry::new(priorities[side], child));
                 }
             }
         }
@@ -239,5 +252,40 @@ impl<'a> Forest<'a> {
             distance: space.user_distance(d),
         }));
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Entry;
+
+    #[test]
+    fn entries_order_by_priority_then_node_and_keep_the_priority() {
+        let values = [
+            f32::NEG_INFINITY,
+            -3.5,
+            -1e-30,
+            -0.0,
+            0.0,
+            1e-30,
+            2.0,
+            f32::INFINITY,
+        ];
+        for (a, &pa) in values.iter().enumerate() {
+            for (b, &pb) in values.iter().enumerate() {
+                for (na, nb) in [(1, 2), (2, 1), (7, 7)] {
+                    let (x, y) = (Entry::new(pa, na), Entry::new(pb, nb));
+                    let want = pa.partial_cmp(&pb).unwrap().then(na.cmp(&nb));
+                    assert_eq!(x.cmp(&y), want, "{pa} {na} vs {pb} {nb} ({a}, {b})");
+                }
+            }
+            assert_eq!(
+                Entry::new(pa, 5).priority(),
+                if pa == 0.0 { 0.0 } else { pa }
+            );
+            assert_eq!(Entry::new(pa, 5).node(), 5);
+        }
+        assert!(Entry::new(f32::NAN, 9) < Entry::new(f32::NEG_INFINITY, 10));
+        assert_eq!(Entry::new(f32::NAN, 9).priority(), f32::NEG_INFINITY);
     }
 }
