@@ -13,7 +13,6 @@ use crate::error::{Error, Result};
 use crate::format::{Layout, Node, NodeBuf};
 use crate::metric::kernels::prefetch_record;
 use crate::metric::Space;
-use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
 /// One result: an item id and its distance to the query, in the metric's user units.
@@ -32,7 +31,8 @@ pub struct Scratch {
     /// One bit per item id, set while a query deduplicates its candidates; all clear between
     /// queries.
     seen: Vec<u64>,
-    scored: Vec<(f32, i32)>,
+    /// The best candidates so far: a max-heap of at most `n`, worst on top.
+    best: BinaryHeap<(u64, u32)>,
     pub(crate) query: Option<NodeBuf>,
     pub(crate) results: Vec<Neighbor>,
 }
@@ -50,22 +50,24 @@ impl Scratch {
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Entry(u64);
 
+/// Maps a float (not NaN) to an integer in the same order, with -0.0 and +0.0 equal.
+fn ordered_bits(x: f32) -> u32 {
+    let bits = if x == 0.0 { 0 } else { x.to_bits() };
+    if bits >> 31 == 1 {
+        !bits
+    } else {
+        bits | 1 << 31
+    }
+}
+
 impl Entry {
     fn new(priority: f32, node: i32) -> Entry {
         let p = if priority.is_nan() {
             f32::NEG_INFINITY
-        } else if priority == 0.0 {
-            0.0
         } else {
             priority
         };
-        let bits = p.to_bits();
-        let key = if bits >> 31 == 1 {
-            !bits
-        } else {
-            bits | 1 << 31
-        };
-        Entry((key as u64) << 32 | node as u32 as u64)
+        Entry((ordered_bits(p) as u64) << 32 | node as u32 as u64)
     }
 
     fn priority(self) -> f32 {
@@ -117,8 +119,19 @@ impl<'a> Forest<'a> {
         space: &S,
         query: Node<'_>,
         ids: &[i32],
-        scored: &mut Vec<(f32, i32)>,
+        n: usize,
+        best: &mut BinaryHeap<(u64, u32)>,
     ) {
+        // Candidates rank by (distance, id), as in Annoy; a NaN distance ranks last.
+        let mut offer = |d: f32, id: i32| {
+            let key = ordered_bits(if d.is_nan() { f32::INFINITY } else { d });
+            let entry = ((key as u64) << 32 | id as u32 as u64, d.to_bits());
+            if best.len() < n {
+                best.push(entry);
+            } else if best.peek().is_some_and(|worst| entry < *worst) {
+                *best.peek_mut().unwrap() = entry;
+            }
+        };
         const AHEAD: usize = 8;
         let mut four = [0i32; 4];
         let mut filled = 0;
@@ -136,12 +149,14 @@ impl<'a> Forest<'a> {
             if filled == 4 {
                 let nodes: [Node<'_>; 4] = std::array::from_fn(|w| self.node(four[w] as usize));
                 let d = space.distances4(query, nodes);
-                scored.extend(d.iter().zip(four).map(|(&d, id)| (d, id)));
+                for (d, id) in d.into_iter().zip(four) {
+                    offer(d, id);
+                }
                 filled = 0;
             }
         }
         for &id in &four[..filled] {
-            scored.push((space.distance(query, self.node(id as usize)), id));
+            offer(space.distance(query, self.node(id as usize)), id);
         }
     }
 
@@ -159,13 +174,13 @@ impl<'a> Forest<'a> {
             heap,
             candidates,
             seen,
-            scored,
+            best,
             results,
             ..
         } = scratch;
         heap.clear();
         candidates.clear();
-        scored.clear();
+        best.clear();
         results.clear();
         if n == 0 || search_k == 0 {
             return Ok(());
@@ -232,25 +247,15 @@ impl<'a> Forest<'a> {
         for &id in candidates.iter() {
             seen[id as usize / 64] = 0;
         }
-        self.score(space, query, candidates, scored);
-        // A total order even when a distance is NaN (overflowing data, damaged files):
-        // NaN ranks last. -0.0 and +0.0 stay equal, as in Annoy.
-        let key = |d: f32| if d.is_nan() { f32::INFINITY } else { d };
-        let by_distance_then_id = |a: &(f32, i32), b: &(f32, i32)| {
-            key(a.0)
-                .partial_cmp(&key(b.0))
-                .unwrap_or(Ordering::Equal)
-                .then(a.1.cmp(&b.1))
-        };
-        if scored.len() > n {
-            scored.select_nth_unstable_by(n - 1, by_distance_then_id);
-            scored.truncate(n);
+        self.score(space, query, candidates, n, best);
+        let first = results.len();
+        while let Some((key, bits)) = best.pop() {
+            results.push(Neighbor {
+                id: key as u32,
+                distance: space.user_distance(f32::from_bits(bits)),
+            });
         }
-        scored.sort_unstable_by(by_distance_then_id);
-        results.extend(scored.iter().map(|&(d, id)| Neighbor {
-            id: id as u32,
-            distance: space.user_distance(d),
-        }));
+        results[first..].reverse();
         Ok(())
     }
 }
