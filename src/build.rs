@@ -145,7 +145,7 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
 
     /// One tree from every item that exists (holes are skipped).
     pub(crate) fn build_tree(&self, seed: u64, share: bool) -> Tree {
-        let indices: Vec<i32> = (0..self.n_items as i32)
+        let mut indices: Vec<i32> = (0..self.n_items as i32)
             .filter(|&i| self.item(i).n_descendants() >= 1)
             .collect();
         let mut work = Work {
@@ -157,13 +157,18 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
             share,
             nodes: Vec::new(),
             margins: Vec::new(),
+            sides: Vec::new(),
+            moved: Vec::new(),
+            records: Vec::new(),
         };
-        self.make_tree(indices, true, &mut work);
+        self.make_tree(&mut indices, true, &mut work);
         work.tree
     }
 
     /// Annoy's `_make_tree`: returns an item id, or a local node reference (negative).
-    fn make_tree(&self, indices: Vec<i32>, is_root: bool, work: &mut Work<'a>) -> i32 {
+    /// `indices` is reordered in place: each side of a split becomes a contiguous run, in the
+    /// order the items had (so the two runs are the lists Annoy would make).
+    fn make_tree(&self, indices: &mut [i32], is_root: bool, work: &mut Work<'a>) -> i32 {
         let n = indices.len();
         let max_bucket = self.layout.max_bucket();
         if n == 1 && !is_root {
@@ -171,71 +176,76 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
         }
         // A root keeps n_items in n_descendants: that is how readers find the roots.
         let n_descendants = if is_root { self.n_items } else { n } as i32;
-        let mut record = NodeBuf::zeroed(self.layout.node_size());
+        let node_size = self.layout.node_size();
+        let mut record = work
+            .records
+            .pop()
+            .unwrap_or_else(|| NodeBuf::zeroed(node_size));
+        record.clear();
         if n <= max_bucket && (!is_root || self.n_items <= max_bucket || n == 1) {
             let mut node = record.node_mut();
             node.set_i32(0, n_descendants);
             for (k, &id) in indices.iter().enumerate() {
                 node.set_i32(self.layout.children + 4 * k, id);
             }
-            return work.tree.push(record.bytes());
+            let reference = work.tree.push(record.bytes());
+            work.records.push(record);
+            return reference;
         }
 
         work.nodes.clear();
         work.nodes.extend(indices.iter().map(|&i| self.item(i)));
-        let mut sides: [Vec<i32>; 2] = [Vec::new(), Vec::new()];
+        let mut ones = 0;
         for _ in 0..SPLIT_ATTEMPTS {
-            sides[0].clear();
-            sides[1].clear();
             record.clear();
             self.space
                 .create_split(&work.nodes, &mut work.rng, &mut record);
-            self.assign_sides(record.node(), &indices, work, &mut sides);
-            if imbalance(&sides) < 0.95 {
+            ones = self.assign_sides(record.node(), work);
+            if imbalance(n - ones, ones) < 0.95 {
                 break;
             }
         }
         // Still lopsided (many identical points): give up on the plane and deal randomly.
-        while imbalance(&sides) > 0.99 {
-            sides[0].clear();
-            sides[1].clear();
-            let l = self.layout;
-            record.node_mut().0[l.vector..].fill(0);
-            for &id in &indices {
-                sides[work.rng.flip() as usize].push(id);
-            }
+        while imbalance(n - ones, ones) > 0.99 {
+            record.node_mut().0[self.layout.vector..].fill(0);
+            let Work { sides, rng, .. } = &mut *work;
+            sides.clear();
+            sides.extend((0..n).map(|_| rng.flip()));
+            ones = sides.iter().filter(|&&s| s).count();
         }
-        drop(indices);
+        stable_partition(indices, &work.sides, &mut work.moved);
 
-        let flip = (sides[0].len() > sides[1].len()) as usize;
+        let (zeros, ones) = indices.split_at_mut(n - ones);
         let mut children = [0i32; 2];
-        for side in [flip, 1 - flip] {
-            children[side] = self.make_tree(std::mem::take(&mut sides[side]), false, work);
+        // The smaller side first, side 0 on a tie, as Annoy allocates them.
+        if zeros.len() > ones.len() {
+            children[1] = self.make_tree(ones, false, work);
+            children[0] = self.make_tree(zeros, false, work);
+        } else {
+            children[0] = self.make_tree(zeros, false, work);
+            children[1] = self.make_tree(ones, false, work);
         }
         let mut node = record.node_mut();
         node.set_i32(0, n_descendants);
         node.set_i32(self.layout.children, children[0]);
         node.set_i32(self.layout.children + 4, children[1]);
-        work.tree.push(record.bytes())
+        let reference = work.tree.push(record.bytes());
+        work.records.push(record);
+        reference
     }
 }
 
 impl<S: Space> TreeBuilder<'_, S> {
-    /// Sorts `indices` to the sides of `split`, keeping their order. The margins are computed
+    /// Decides the side of every item in `work.nodes` against `split` into `work.sides`
+    /// (`true`: `children[1]`) and returns how many go to side 1. The margins are computed
     /// first (four at a time, and, when `share`, for large nodes in parallel on idle build
-    /// threads), then the
-    /// sides are read off in list order, so coin flips for items exactly on the plane come in
+    /// threads), then read in list order, so coin flips for items exactly on the plane come in
     /// the same sequence whatever the thread count.
-    fn assign_sides(
-        &self,
-        split: Node<'_>,
-        indices: &[i32],
-        work: &mut Work<'_>,
-        sides: &mut [Vec<i32>; 2],
-    ) {
+    fn assign_sides(&self, split: Node<'_>, work: &mut Work<'_>) -> usize {
         let Work {
             nodes,
             margins,
+            sides,
             rng,
             share,
             ..
@@ -251,10 +261,13 @@ impl<S: Space> TreeBuilder<'_, S> {
         } else {
             self.margins(split, nodes, margins);
         }
-        for (&m, &id) in margins.iter().zip(indices) {
-            let side = if m != 0.0 { m > 0.0 } else { rng.flip() };
-            sides[side as usize].push(id);
-        }
+        sides.clear();
+        sides.extend(
+            margins
+                .iter()
+                .map(|&m| if m != 0.0 { m > 0.0 } else { rng.flip() }),
+        );
+        sides.iter().filter(|&&s| s).count()
     }
 
     /// Margins of `nodes` against `split`: four at a time, with the next four records
@@ -300,12 +313,34 @@ struct Work<'a> {
     nodes: Vec<Node<'a>>,
     /// Their margins against the split plane.
     margins: Vec<f32>,
+    /// Their sides (`true`: `children[1]`).
+    sides: Vec<bool>,
+    /// Room for the ids a partition moves.
+    moved: Vec<i32>,
+    /// Node records of finished splits, for reuse by the next ones.
+    records: Vec<NodeBuf>,
+}
+
+/// Moves the ids whose side is `true` after those whose side is `false`, keeping the order
+/// within each group; `moved` is working memory.
+fn stable_partition(ids: &mut [i32], sides: &[bool], moved: &mut Vec<i32>) {
+    moved.clear();
+    let mut kept = 0;
+    for j in 0..ids.len() {
+        if sides[j] {
+            moved.push(ids[j]);
+        } else {
+            ids[kept] = ids[j];
+            kept += 1;
+        }
+    }
+    ids[kept..].copy_from_slice(moved);
 }
 
 /// Annoy's `_split_imbalance`, with its float/double mix.
-fn imbalance(sides: &[Vec<i32>; 2]) -> f64 {
-    let ls = sides[0].len() as f32;
-    let rs = sides[1].len() as f32;
+fn imbalance(left: usize, right: usize) -> f64 {
+    let ls = left as f32;
+    let rs = right as f32;
     let f = (ls as f64 / ((ls + rs) as f64 + 1e-9)) as f32;
     f.max(1.0 - f) as f64
 }
