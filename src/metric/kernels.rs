@@ -4,7 +4,8 @@
 //! fused multiply-adds reduced in GCC's `_mm512_reduce_add_ps` order on AVX-512 machines,
 //! 8 lanes and Annoy's `hsum256` order on AVX2/FMA machines, then a scalar tail. Matching the
 //! order keeps distances bit-identical to Annoy on the same machine (measured on every golden
-//! file), so rankings agree even on near-ties. Elsewhere a portable 8-lane version is used.
+//! file), so rankings agree even on near-ties. Elsewhere (aarch64, x86 without AVX2) the
+//! portable kernels follow the order of Annoy's plain loop.
 //!
 //! Each kernel also comes in a four-way form that measures one vector against four others at
 //! once. Every one of the four sums is computed in exactly the single form's order, so the
@@ -112,31 +113,8 @@ pub(crate) fn prefetch_record(record: &[u8], bytes: usize) {
     }
 }
 
-/// The elements after the last full vector block, summed as GCC compiles Annoy's scalar
-/// loop: groups of four terms are computed (rounded) and added one by one, and the last
-/// `len % 4` terms are fused multiply-adds. Measured bit-for-bit against Annoy 1.17.3.
-#[inline(always)]
-fn tail<const TERM: u8>(a: &[f32], b: &[f32], mut acc: f32, fused: bool) -> f32 {
-    let grouped = if fused { a.len() / 4 * 4 } else { a.len() };
-    for (&x, &y) in a[..grouped].iter().zip(&b[..grouped]) {
-        acc += match TERM {
-            PRODUCT => x * y,
-            SQUARED => (x - y) * (x - y),
-            _ => (x - y).abs(),
-        };
-    }
-    for (&x, &y) in a[grouped..].iter().zip(&b[grouped..]) {
-        acc = match TERM {
-            PRODUCT => x.mul_add(y, acc),
-            SQUARED => (x - y).mul_add(x - y, acc),
-            _ => acc + (x - y).abs(),
-        };
-    }
-    acc
-}
-
 mod portable {
-    use super::{tail, ABSOLUTE, PRODUCT, SQUARED};
+    use super::{ABSOLUTE, PRODUCT, SQUARED};
 
     #[inline(always)]
     fn term<const TERM: u8>(x: f32, y: f32) -> f32 {
@@ -148,31 +126,26 @@ mod portable {
         }
     }
 
-    /// Eight lanes per sum, as in the AVX2 path, so the compiler can vectorise the loop.
+    /// One running sum per vector, in element order: the order Annoy's scalar loop has where
+    /// it has no SIMD code (aarch64, x86 without AVX). Products are fused where the CPU always
+    /// has fused multiply-add (aarch64), as GCC contracts them there. The sums of a four-way
+    /// call are independent chains, so they overlap in the pipeline.
     pub(super) fn sums<const TERM: u8, const W: usize>(q: &[f32], xs: [&[f32]; W]) -> [f32; W] {
+        const FUSED: bool = cfg!(target_arch = "aarch64");
         let n = q.len();
-        let mut result = [0.0f32; W];
-        let mut i = 0;
-        if n > 7 {
-            let mut acc = [[0.0f32; 8]; W];
-            while n - i > 7 {
-                for w in 0..W {
-                    for l in 0..8 {
-                        acc[w][l] += term::<TERM>(q[i + l], xs[w][i + l]);
-                    }
-                }
-                i += 8;
-            }
+        let xs = xs.map(|x| &x[..n]);
+        let mut acc = [0.0f32; W];
+        for i in 0..n {
             for w in 0..W {
-                let a = &acc[w];
-                let x = [a[0] + a[4], a[1] + a[5], a[2] + a[6], a[3] + a[7]];
-                result[w] = (x[0] + x[2]) + (x[1] + x[3]);
+                let (x, y) = (q[i], xs[w][i]);
+                acc[w] = match TERM {
+                    PRODUCT if FUSED => x.mul_add(y, acc[w]),
+                    SQUARED if FUSED => (x - y).mul_add(x - y, acc[w]),
+                    _ => acc[w] + term::<TERM>(x, y),
+                };
             }
         }
-        for w in 0..W {
-            result[w] = tail::<TERM>(&q[i..], &xs[w][i..n], result[w], false);
-        }
-        result
+        acc
     }
 
     pub(super) fn hamming(a: &[u64], b: &[u64]) -> u64 {
@@ -185,8 +158,31 @@ mod portable {
 
 #[cfg(target_arch = "x86_64")]
 mod x86 {
-    use super::{tail, Kernels, ABSOLUTE, PRODUCT, SQUARED};
+    use super::{Kernels, ABSOLUTE, PRODUCT, SQUARED};
     use std::arch::x86_64::*;
+
+    /// The elements after the last full vector block, summed as GCC compiles Annoy's scalar
+    /// loop: groups of four terms are computed (rounded) and added one by one, and the last
+    /// `len % 4` terms are fused multiply-adds. Measured bit-for-bit against Annoy 1.17.3.
+    #[inline(always)]
+    fn tail<const TERM: u8>(a: &[f32], b: &[f32], mut acc: f32) -> f32 {
+        let grouped = a.len() / 4 * 4;
+        for (&x, &y) in a[..grouped].iter().zip(&b[..grouped]) {
+            acc += match TERM {
+                PRODUCT => x * y,
+                SQUARED => (x - y) * (x - y),
+                _ => (x - y).abs(),
+            };
+        }
+        for (&x, &y) in a[grouped..].iter().zip(&b[grouped..]) {
+            acc = match TERM {
+                PRODUCT => x.mul_add(y, acc),
+                SQUARED => (x - y).mul_add(x - y, acc),
+                _ => acc + (x - y).abs(),
+            };
+        }
+        acc
+    }
 
     pub(super) static AVX2: Kernels = Kernels {
         name: "avx2+fma",
@@ -288,7 +284,7 @@ mod x86 {
             }
         }
         for w in 0..W {
-            result[w] = tail::<TERM>(&q[i..], &xs[w][i..n], result[w], true);
+            result[w] = tail::<TERM>(&q[i..], &xs[w][i..n], result[w]);
         }
         result
     }
@@ -330,7 +326,7 @@ mod x86 {
             }
         }
         for w in 0..W {
-            result[w] = tail::<TERM>(&q[i..], &xs[w][i..n], result[w], true);
+            result[w] = tail::<TERM>(&q[i..], &xs[w][i..n], result[w]);
         }
         result
     }
