@@ -438,22 +438,10 @@ fn search_k_minus_one_is_the_default() {
     let with = json_query(&path, "angular", 5, "--item=3", &["--search-k", "-1"]);
     let without = json_query(&path, "angular", 5, "--item=3", &[]);
     assert_eq!(with, without);
-    fails_with(
-        &[
-            "query",
-            "--index",
-            path.to_str().unwrap(),
-            "--metric",
-            "angular",
-            "--dim",
-            "5",
-            "--item",
-            "3",
-            "--search-k",
-            "-2",
-        ],
-        "--search-k",
-    );
+    // Other negative values mean no limit, as in Annoy.
+    let unlimited = json_query(&path, "angular", 5, "--item=3", &["--search-k", "-2"]);
+    let everything = json_query(&path, "angular", 5, "--item=3", &["--search-k", "100000"]);
+    assert_eq!(unlimited, everything);
 }
 
 #[test]

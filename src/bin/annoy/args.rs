@@ -102,7 +102,8 @@ pub struct QueryArgs {
     /// Number of neighbours.
     #[arg(short = 'n', default_value_t = 10)]
     pub n: usize,
-    /// Candidates to examine (-1: n × trees, Annoy's default). More: better recall, slower.
+    /// Candidates to examine (-1: n × trees, Annoy's default; other negative values: no limit,
+    /// as in Annoy). More: better recall, slower.
     #[arg(long, allow_negative_numbers = true)]
     pub search_k: Option<i64>,
     /// Print one JSON line {"ids":[…],"distances":[…]}.

@@ -8,13 +8,11 @@ use std::fmt::Write;
 
 pub fn run(args: &QueryArgs) -> CliResult<()> {
     let index = index_file::open(&args.index, &args.shape, args.prefault)?;
+    // As in Annoy: -1 (or nothing) is the default, n × trees; other negative values mean
+    // no limit.
     let search_k = match args.search_k {
         None | Some(-1) => None,
-        Some(k) => Some(usize::try_from(k).map_err(|_| {
-            CliError::new(format!(
-                "--search-k must be at least 0 (or -1 for the default), got {k}"
-            ))
-        })?),
+        Some(k) => Some(usize::try_from(k).unwrap_or(usize::MAX)),
     };
     let mut vector = Vec::new();
     let query = match (&args.item, &args.vector) {
