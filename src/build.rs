@@ -7,6 +7,7 @@
 
 use crate::error::{Error, Result};
 use crate::format::{Layout, Node, NodeBuf, NodeMut};
+use crate::metric::kernels::prefetch_record;
 use crate::metric::Space;
 use crate::random::Kiss64;
 use rayon::prelude::*;
@@ -275,8 +276,9 @@ impl<S: Space> TreeBuilder<'_, S> {
     fn margins(&self, split: Node<'_>, nodes: &[Node<'_>], out: &mut [f32]) {
         let whole = nodes.len() / 4 * 4;
         for start in (0..whole).step_by(4) {
-            if let Some(next) = nodes.get(start + 4..start + 8) {
-                prefetch_records(next, self.layout.vector);
+            for next in nodes.get(start + 4..start + 8).unwrap_or_default() {
+                // The vector's first lines; the hardware streams the rest.
+                prefetch_record(&next.0[self.layout.vector..], 128);
             }
             let four = [
                 nodes[start],
@@ -289,16 +291,6 @@ impl<S: Space> TreeBuilder<'_, S> {
         for (slot, &node) in out[whole..].iter_mut().zip(&nodes[whole..]) {
             *slot = self.space.margin(split, node);
         }
-    }
-}
-
-/// Asks for the first cache lines of each record's vector (starting at byte `vector`); the
-/// hardware follows the rest.
-pub(crate) fn prefetch_records(nodes: &[Node<'_>], vector: usize) {
-    for node in nodes {
-        let v = node.0[vector..].as_ptr();
-        crate::metric::kernels::prefetch(v);
-        crate::metric::kernels::prefetch(v.wrapping_add(64));
     }
 }
 

@@ -95,7 +95,7 @@ pub(crate) fn available() -> Vec<&'static Kernels> {
 
 /// Asks the CPU to start loading the cache line at `p`; a hint with no effect on results.
 #[inline(always)]
-pub(crate) fn prefetch(p: *const u8) {
+fn prefetch(p: *const u8) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: prefetching is a hint; it never faults, even on an invalid address.
     unsafe {
