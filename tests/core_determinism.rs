@@ -248,8 +248,9 @@ fn rebuilding_after_unbuild_reproduces_the_file() {
     }
 }
 
-/// Large nodes of the last trees are split with the help of idle threads (their margins are
-/// computed in parallel, then read in order); the file must not show it.
+/// Large nodes are split level by level in groups of trees, which depend on the thread count,
+/// and those of the last groups with the help of idle threads (their margins are computed in
+/// parallel, then read in order); the file must not show it.
 #[test]
 fn splits_shared_between_threads_do_not_change_the_file() {
     let (dim, n) = (128, 9000); // 4.6 MB of vectors: above the sharing threshold at the root

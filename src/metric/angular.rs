@@ -94,6 +94,11 @@ impl Space for Angular {
     fn margins4(&self, split: Node<'_>, xs: [Node<'_>; 4]) -> [f32; 4] {
         (self.k.dot4)(self.v(split), xs.map(|n| self.v(n)))
     }
+
+    fn margins4_across(&self, splits: [Node<'_>; 4], x: Node<'_>) -> [f32; 4] {
+        // A product's rounding does not depend on the order of its factors.
+        (self.k.dot4)(self.v(x), splits.map(|n| self.v(n)))
+    }
 }
 
 /// `2 - 2 cos` from squared norms and the inner product; 2 when either vector is zero.
@@ -120,7 +125,7 @@ impl MeanSpace for Angular {
     }
 
     fn distances2(&self, p: Node<'_>, q: Node<'_>, item: Node<'_>) -> [f32; 2] {
-        let [pi, qi] = (self.k.dot2)(self.v(item), [self.v(p), self.v(q)]);
+        let [pi, qi] = (self.k.build_dot2)(self.v(item), [self.v(p), self.v(q)]);
         let ii = self.squared_norm(item);
         [
             cosine_distance(self.squared_norm(p), ii, pi),
@@ -133,7 +138,9 @@ impl MeanSpace for Angular {
     }
 
     fn init(&self, p: &mut NodeMut<'_>) {
-        self.init_record(p);
+        let v = p.as_node().floats(V, self.dim);
+        let norm = (self.k.build_dot)(v, v);
+        p.set_f32(NORM, norm);
     }
 
     fn distance(&self, p: Node<'_>, item: Node<'_>) -> f32 {

@@ -157,6 +157,20 @@ impl<const MAIN: bool> Space for Dot<MAIN> {
             dots[w] + extra
         })
     }
+
+    fn margins4_across(&self, splits: [Node<'_>; 4], x: Node<'_>) -> [f32; 4] {
+        // A product's rounding does not depend on the order of its factors.
+        let dots = (self.k.dot4)(self.v(x), splits.map(|n| self.v(n)));
+        std::array::from_fn(|w| {
+            let df = splits[w].f32_at(DOT_FACTOR);
+            let extra = if MAIN {
+                df * x.f32_at(DOT_FACTOR)
+            } else {
+                df * df
+            };
+            dots[w] + extra
+        })
+    }
 }
 
 impl<const MAIN: bool> MeanSpace for Dot<MAIN> {
@@ -177,7 +191,7 @@ impl<const MAIN: bool> MeanSpace for Dot<MAIN> {
                 MeanSpace::distance(self, q, item),
             ]
         } else {
-            (self.k.dot2)(self.v(item), [self.v(p), self.v(q)]).map(|d| -d)
+            (self.k.build_dot2)(self.v(item), [self.v(p), self.v(q)]).map(|d| -d)
         }
     }
 
@@ -220,7 +234,7 @@ impl<const MAIN: bool> MeanSpace for Dot<MAIN> {
         if MAIN {
             self.augmented_sq(item).sqrt()
         } else {
-            (self.k.dot)(self.v(item), self.v(item)).sqrt()
+            (self.k.build_dot)(self.v(item), self.v(item)).sqrt()
         }
     }
 

@@ -23,20 +23,23 @@ pub(crate) struct Kernels {
     pub name: &'static str,
     /// Σ aᵢbᵢ
     pub dot: Kernel,
-    pub dot2: Kernel2,
     pub dot4: Kernel4,
     /// Σ (aᵢ−bᵢ)²
     pub euclidean: Kernel,
-    pub euclidean2: Kernel2,
     pub euclidean4: Kernel4,
     /// Σ |aᵢ−bᵢ|
     pub manhattan: Kernel,
-    pub manhattan2: Kernel2,
     pub manhattan4: Kernel4,
     /// Σ popcount(aᵢ xor bᵢ)
     pub hamming: fn(&[u64], &[u64]) -> u64,
     /// Two-means' running mean: `p = (p·count + x·inv_weight) / (count + 1)`.
     pub mean_update: fn(&mut [f32], &[f32], f32, f32),
+    /// The same sums in any order, for the build's two-means, whose results stay inside the
+    /// build: many short chains instead of Annoy's one long chain per sum.
+    pub build_dot: Kernel,
+    pub build_dot2: Kernel2,
+    pub build_euclidean2: Kernel2,
+    pub build_manhattan2: Kernel2,
 }
 
 /// The running-mean step, written plainly so each kernel set compiles it for its own vector
@@ -50,6 +53,47 @@ fn mean_update_lanes(p: &mut [f32], x: &[f32], count: f32, inv_weight: f32) {
     }
 }
 
+/// Sums in `LANES` independent chains (several registers' worth), then added pairwise: a
+/// chain is `LANES` times shorter than a plain loop's, which matters where each step waits for
+/// the last (two-means). Written plainly; each kernel set compiles it for its own registers.
+#[inline(always)]
+fn wide_sums<const TERM: u8, const W: usize, const LANES: usize, const FUSED: bool>(
+    q: &[f32],
+    xs: [&[f32]; W],
+) -> [f32; W] {
+    let n = q.len();
+    let xs = xs.map(|x| &x[..n]);
+    let step = |x: f32, y: f32, acc: f32| match TERM {
+        PRODUCT if FUSED => x.mul_add(y, acc),
+        PRODUCT => acc + x * y,
+        SQUARED if FUSED => (x - y).mul_add(x - y, acc),
+        SQUARED => acc + (x - y) * (x - y),
+        _ => acc + (x - y).abs(),
+    };
+    let mut acc = [[0.0f32; LANES]; W];
+    let whole = n / LANES * LANES;
+    for i in (0..whole).step_by(LANES) {
+        let qc = &q[i..i + LANES];
+        for w in 0..W {
+            let xc = &xs[w][i..i + LANES];
+            for l in 0..LANES {
+                acc[w][l] = step(qc[l], xc[l], acc[w][l]);
+            }
+        }
+    }
+    std::array::from_fn(|w| {
+        let lanes = &mut acc[w];
+        let mut width = LANES;
+        while width > 1 {
+            width /= 2;
+            for l in 0..width {
+                lanes[l] += lanes[l + width];
+            }
+        }
+        (whole..n).fold(lanes[0], |acc, i| step(q[i], xs[w][i], acc))
+    })
+}
+
 /// The term summed by a kernel, as a const parameter so each loop is compiled for one term.
 const PRODUCT: u8 = 0;
 const SQUARED: u8 = 1;
@@ -58,16 +102,17 @@ const ABSOLUTE: u8 = 2;
 static PORTABLE: Kernels = Kernels {
     name: "portable",
     dot: |a, b| portable::sums::<PRODUCT, 1>(a, [b])[0],
-    dot2: portable::sums::<PRODUCT, 2>,
     dot4: portable::sums::<PRODUCT, 4>,
     euclidean: |a, b| portable::sums::<SQUARED, 1>(a, [b])[0],
-    euclidean2: portable::sums::<SQUARED, 2>,
     euclidean4: portable::sums::<SQUARED, 4>,
     manhattan: |a, b| portable::sums::<ABSOLUTE, 1>(a, [b])[0],
-    manhattan2: portable::sums::<ABSOLUTE, 2>,
     manhattan4: portable::sums::<ABSOLUTE, 4>,
     hamming: portable::hamming,
     mean_update: mean_update_lanes,
+    build_dot: |a, b| portable::wide::<PRODUCT, 1>(a, [b])[0],
+    build_dot2: portable::wide::<PRODUCT, 2>,
+    build_euclidean2: portable::wide::<SQUARED, 2>,
+    build_manhattan2: portable::wide::<ABSOLUTE, 2>,
 };
 
 /// The best kernels this CPU supports.
@@ -114,7 +159,11 @@ pub(crate) fn prefetch_record(record: &[u8], bytes: usize) {
 }
 
 mod portable {
-    use super::{ABSOLUTE, PRODUCT, SQUARED};
+    use super::{wide_sums, ABSOLUTE, PRODUCT, SQUARED};
+
+    pub(super) fn wide<const TERM: u8, const W: usize>(q: &[f32], xs: [&[f32]; W]) -> [f32; W] {
+        wide_sums::<TERM, W, 16, { cfg!(target_arch = "aarch64") }>(q, xs)
+    }
 
     #[inline(always)]
     fn term<const TERM: u8>(x: f32, y: f32) -> f32 {
@@ -187,38 +236,147 @@ mod x86 {
     pub(super) static AVX2: Kernels = Kernels {
         name: "avx2+fma",
         dot: |a, b| avx2::<PRODUCT, 1>(a, [b])[0],
-        dot2: avx2::<PRODUCT, 2>,
         dot4: avx2::<PRODUCT, 4>,
         euclidean: |a, b| avx2::<SQUARED, 1>(a, [b])[0],
-        euclidean2: avx2::<SQUARED, 2>,
         euclidean4: avx2::<SQUARED, 4>,
         manhattan: |a, b| avx2::<ABSOLUTE, 1>(a, [b])[0],
-        manhattan2: avx2::<ABSOLUTE, 2>,
         manhattan4: avx2::<ABSOLUTE, 4>,
         hamming,
         mean_update: |p, x, c, w| {
             // SAFETY: only reachable through the AVX2 table, chosen after feature detection.
             unsafe { mean_update_avx2(p, x, c, w) }
         },
+        build_dot: |a, b| wide_avx2::<PRODUCT, 1>(a, [b])[0],
+        build_dot2: wide_avx2::<PRODUCT, 2>,
+        build_euclidean2: wide_avx2::<SQUARED, 2>,
+        build_manhattan2: wide_avx2::<ABSOLUTE, 2>,
     };
 
     pub(super) static AVX512: Kernels = Kernels {
         name: "avx512f",
         dot: |a, b| avx512::<PRODUCT, 1>(a, [b])[0],
-        dot2: avx512::<PRODUCT, 2>,
         dot4: avx512::<PRODUCT, 4>,
         euclidean: |a, b| avx512::<SQUARED, 1>(a, [b])[0],
-        euclidean2: avx512::<SQUARED, 2>,
         euclidean4: avx512::<SQUARED, 4>,
         manhattan: |a, b| avx512::<ABSOLUTE, 1>(a, [b])[0],
-        manhattan2: avx512::<ABSOLUTE, 2>,
         manhattan4: avx512::<ABSOLUTE, 4>,
         hamming,
         mean_update: |p, x, c, w| {
             // SAFETY: only reachable through the AVX512 table, chosen after feature detection.
             unsafe { mean_update_avx512(p, x, c, w) }
         },
+        build_dot: |a, b| wide_avx512::<PRODUCT, 1>(a, [b])[0],
+        build_dot2: wide_avx512::<PRODUCT, 2>,
+        build_euclidean2: wide_avx512::<SQUARED, 2>,
+        build_manhattan2: wide_avx512::<ABSOLUTE, 2>,
     };
+
+    fn wide_avx2<const TERM: u8, const W: usize>(q: &[f32], xs: [&[f32]; W]) -> [f32; W] {
+        // SAFETY: only reachable through the AVX2 table, chosen after feature detection.
+        unsafe { avx2_wide::<TERM, W>(q, xs) }
+    }
+
+    fn wide_avx512<const TERM: u8, const W: usize>(q: &[f32], xs: [&[f32]; W]) -> [f32; W] {
+        // SAFETY: only reachable through the AVX512 table, chosen after feature detection.
+        unsafe { avx512_wide::<TERM, W>(q, xs) }
+    }
+
+    /// Four accumulators per sum, 32 floats a step: for sums whose order is free.
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn avx2_wide<const TERM: u8, const W: usize>(q: &[f32], xs: [&[f32]; W]) -> [f32; W] {
+        let n = q.len();
+        assert!(xs.iter().all(|x| x.len() >= n));
+        let sign = _mm256_set1_ps(-0.0);
+        // A macro, not a closure: closures would not be compiled with this function's features.
+        macro_rules! step {
+            ($x:expr, $y:expr, $acc:expr) => {
+                match TERM {
+                    PRODUCT => _mm256_fmadd_ps($x, $y, $acc),
+                    SQUARED => {
+                        let d = _mm256_sub_ps($x, $y);
+                        _mm256_fmadd_ps(d, d, $acc)
+                    }
+                    _ => _mm256_add_ps($acc, _mm256_andnot_ps(sign, _mm256_sub_ps($x, $y))),
+                }
+            };
+        }
+        let mut acc = [[_mm256_setzero_ps(); 4]; W];
+        let mut i = 0;
+        while i + 8 <= n {
+            let lane = (i / 8) % 4;
+            // SAFETY: i + 8 <= n <= every slice's length, so the loads are in bounds.
+            let y = unsafe { _mm256_loadu_ps(q.as_ptr().add(i)) };
+            for w in 0..W {
+                // SAFETY: as above.
+                let x = unsafe { _mm256_loadu_ps(xs[w].as_ptr().add(i)) };
+                acc[w][lane] = step!(x, y, acc[w][lane]);
+            }
+            i += 8;
+        }
+        let mut result = [0.0f32; W];
+        for w in 0..W {
+            let [a, b, c, d] = acc[w];
+            let t = _mm256_add_ps(_mm256_add_ps(a, b), _mm256_add_ps(c, d));
+            let x128 = _mm_add_ps(_mm256_extractf128_ps(t, 1), _mm256_castps256_ps128(t));
+            let x64 = _mm_add_ps(x128, _mm_movehl_ps(x128, x128));
+            let x32 = _mm_add_ss(x64, _mm_shuffle_ps(x64, x64, 0x55));
+            result[w] = tail::<TERM>(&q[i..], &xs[w][i..n], _mm_cvtss_f32(x32));
+        }
+        result
+    }
+
+    /// Four accumulators per sum, 64 floats a step: for sums whose order is free.
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    unsafe fn avx512_wide<const TERM: u8, const W: usize>(q: &[f32], xs: [&[f32]; W]) -> [f32; W] {
+        let n = q.len();
+        assert!(xs.iter().all(|x| x.len() >= n));
+        // A macro, not a closure: closures would not be compiled with this function's features.
+        macro_rules! step {
+            ($x:expr, $y:expr, $acc:expr) => {
+                match TERM {
+                    PRODUCT => _mm512_fmadd_ps($x, $y, $acc),
+                    SQUARED => {
+                        let d = _mm512_sub_ps($x, $y);
+                        _mm512_fmadd_ps(d, d, $acc)
+                    }
+                    _ => _mm512_add_ps($acc, _mm512_abs_ps(_mm512_sub_ps($x, $y))),
+                }
+            };
+        }
+        let mut acc = [[_mm512_setzero_ps(); 4]; W];
+        let mut i = 0;
+        while i + 64 <= n {
+            for (lane, at) in (i..i + 64).step_by(16).enumerate() {
+                // SAFETY: at + 16 <= n <= every slice's length, so the loads are in bounds.
+                let y = unsafe { _mm512_loadu_ps(q.as_ptr().add(at)) };
+                for w in 0..W {
+                    // SAFETY: as above.
+                    let x = unsafe { _mm512_loadu_ps(xs[w].as_ptr().add(at)) };
+                    acc[w][lane] = step!(x, y, acc[w][lane]);
+                }
+            }
+            i += 64;
+        }
+        let mut lane = 0;
+        while i + 16 <= n {
+            // SAFETY: i + 16 <= n <= every slice's length, so the loads are in bounds.
+            let y = unsafe { _mm512_loadu_ps(q.as_ptr().add(i)) };
+            for w in 0..W {
+                // SAFETY: as above.
+                let x = unsafe { _mm512_loadu_ps(xs[w].as_ptr().add(i)) };
+                acc[w][lane] = step!(x, y, acc[w][lane]);
+            }
+            lane += 1;
+            i += 16;
+        }
+        let mut result = [0.0f32; W];
+        for w in 0..W {
+            let [a, b, c, d] = acc[w];
+            let t = _mm512_add_ps(_mm512_add_ps(a, b), _mm512_add_ps(c, d));
+            result[w] = tail::<TERM>(&q[i..], &xs[w][i..n], _mm512_reduce_add_ps(t));
+        }
+        result
+    }
 
     #[target_feature(enable = "avx2,fma")]
     unsafe fn mean_update_avx2(p: &mut [f32], x: &[f32], count: f32, inv_weight: f32) {
@@ -386,6 +544,31 @@ mod tests {
                     "{} man",
                     k.name
                 );
+                // The build's kernels sum in their own order: close, not bit-identical.
+                let c = data(n, 13);
+                assert!(
+                    ((k.build_dot)(&a, &b) as f64 - dot).abs() < tol(dot),
+                    "{} build dot",
+                    k.name
+                );
+                for (kernel, want) in [
+                    (k.build_dot2, dot),
+                    (k.build_euclidean2, euc),
+                    (k.build_manhattan2, man),
+                ] {
+                    let [ab, cb] = kernel(&b, [&a, &c]);
+                    assert!(
+                        (ab as f64 - want).abs() < tol(want),
+                        "{} build n={n}",
+                        k.name
+                    );
+                    assert_eq!(
+                        cb.to_bits(),
+                        kernel(&b, [&c, &a])[0].to_bits(),
+                        "{}",
+                        k.name
+                    );
+                }
             }
         }
     }

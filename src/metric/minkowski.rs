@@ -96,6 +96,12 @@ impl<const MANHATTAN: bool> Space for Minkowski<MANHATTAN> {
         let a = split.f32_at(A);
         (self.k.dot4)(self.v(split), xs.map(|n| self.v(n))).map(|d| a + d)
     }
+
+    fn margins4_across(&self, splits: [Node<'_>; 4], x: Node<'_>) -> [f32; 4] {
+        // A product's rounding does not depend on the order of its factors.
+        let dots = (self.k.dot4)(self.v(x), splits.map(|n| self.v(n)));
+        std::array::from_fn(|w| splits[w].f32_at(A) + dots[w])
+    }
 }
 
 impl<const MANHATTAN: bool> MeanSpace for Minkowski<MANHATTAN> {
@@ -111,9 +117,9 @@ impl<const MANHATTAN: bool> MeanSpace for Minkowski<MANHATTAN> {
 
     fn distances2(&self, p: Node<'_>, q: Node<'_>, item: Node<'_>) -> [f32; 2] {
         let kernel = if MANHATTAN {
-            self.k.manhattan2
+            self.k.build_manhattan2
         } else {
-            self.k.euclidean2
+            self.k.build_euclidean2
         };
         kernel(self.v(item), [self.v(p), self.v(q)])
     }

@@ -124,6 +124,11 @@ pub(crate) trait Space: Sync + Send {
         std::array::from_fn(|w| self.margin(split, xs[w]))
     }
 
+    /// `margin` of one record against four splits, each bit-identical to `margin`.
+    fn margins4_across(&self, splits: [Node<'_>; 4], x: Node<'_>) -> [f32; 4] {
+        std::array::from_fn(|w| self.margin(splits[w], x))
+    }
+
     /// Priorities of `[children[0], children[1]]` of a split, given its own priority: the
     /// side the query is on keeps it, the other is bounded by the query's distance to the plane.
     fn child_priorities(&self, parent: f32, split: Node<'_>, query: Node<'_>) -> [f32; 2] {
@@ -203,6 +208,55 @@ pub(crate) fn normalize(v: &mut [f32], dot: kernels::Kernel) {
     if norm > 0.0 {
         for x in v.iter_mut() {
             *x /= norm;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The batched forms every metric offers are bit-identical to the single ones, with every
+    /// kernel set: the build and the query rely on it for results independent of batching.
+    #[test]
+    fn batched_margins_and_distances_are_bit_identical() {
+        let mut rng = Kiss64::new(5);
+        for metric in Metric::ALL {
+            for dim in [1, 7, 16, 33, 130] {
+                for k in kernels::available() {
+                    let space = match AnySpace::new(metric, DotLayout::Annoy117, dim) {
+                        AnySpace::Angular(_) => AnySpace::Angular(Angular::new(dim, k)),
+                        AnySpace::Euclidean(_) => AnySpace::Euclidean(Minkowski::new(dim, k)),
+                        AnySpace::Manhattan(_) => AnySpace::Manhattan(Minkowski::new(dim, k)),
+                        AnySpace::Dot117(_) => AnySpace::Dot117(Dot::new(dim, k)),
+                        AnySpace::DotMain(_) => AnySpace::DotMain(Dot::new(dim, k)),
+                        AnySpace::Hamming(_) => AnySpace::Hamming(Hamming::new(dim, k)),
+                    };
+                    with_space!(&space, sp => {
+                        let s = sp.layout().node_size();
+                        let nodes: Vec<NodeBuf> = (0..8)
+                            .map(|_| {
+                                let mut b = NodeBuf::zeroed(s);
+                                let v: Vec<f32> =
+                                    (0..dim).map(|_| rng.index(2000) as f32 / 700.0 - 1.4).collect();
+                                sp.store(&mut b.node_mut(), &v);
+                                b
+                            })
+                            .collect();
+                        let n = |i: usize| nodes[i].node();
+                        let four = [n(1), n(2), n(3), n(4)];
+                        let margins = sp.margins4(n(0), four);
+                        let across = sp.margins4_across(four, n(5));
+                        let distances = sp.distances4(n(0), four);
+                        for w in 0..4 {
+                            let name = format!("{metric} dim {dim} {}", k.name);
+                            assert_eq!(margins[w].to_bits(), sp.margin(n(0), four[w]).to_bits(), "{name}");
+                            assert_eq!(across[w].to_bits(), sp.margin(four[w], n(5)).to_bits(), "{name}");
+                            assert_eq!(distances[w].to_bits(), sp.distance(n(0), four[w]).to_bits(), "{name}");
+                        }
+                    });
+                }
+            }
         }
     }
 }

@@ -53,7 +53,7 @@ pub(crate) fn two_means<M: MeanSpace>(m: &M, items: &[Node<'_>], rng: &mut Kiss6
     let samples: [usize; ITERATIONS] = std::array::from_fn(|_| rng.index(count));
     for (step, &k) in samples.iter().enumerate() {
         if let Some(&ahead) = samples.get(step + 4) {
-            prefetch_record(&items[ahead].0[m.vector_offset()..], 128);
+            prefetch_record(&items[ahead].0[m.vector_offset()..], usize::MAX);
         }
         let item = items[k];
         let [dp, dq] = m.distances2(p.node(), q.node(), item);

@@ -1,0 +1,313 @@
+//! Building a group of trees level by level while their nodes are large.
+//!
+//! Each level has three steps. (1) Every tree takes its waiting nodes in order: small ones are
+//! finished depth-first, large ones get a split plane. (2) The margins of all items against
+//! those planes are measured, in one pass over the item vectors in memory order when many
+//! items take part (each vector is read once for the whole group), else node by node. (3) Each
+//! tree, in order, reads its items' sides, retries lopsided splits, partitions its nodes and
+//! queues their children for the next level. Every step a tree takes uses only its own
+//! generator and nodes, in the same order whatever the group, so the group changes the speed
+//! and never the bytes.
+
+use super::recursive::{side_of, stable_partition, Buffers, MARGIN_CHUNK};
+use super::{Tree, TreeBuilder, MAX_GROUP};
+use crate::format::NodeBuf;
+use crate::metric::kernels::prefetch_record;
+use crate::metric::Space;
+use crate::random::Kiss64;
+use rayon::prelude::*;
+
+/// Nodes whose item vectors take at least this many bytes (about twice a core's L2 cache) are
+/// split level by level with their group. Smaller ones are finished depth-first: their items
+/// stay in the cache while they are split again and again.
+pub(super) const LEVEL_MIN_BYTES: usize = 4 << 20;
+
+/// A slot of the (item, tree) table: the item is in no split of this level. Otherwise a slot
+/// holds the index of the tree's split at this level holding the item, until the margin pass
+/// replaces it with the item's side code.
+const NOT_SPLIT: u16 = u16::MAX;
+/// Side codes: side 0, side 1, exactly on the plane.
+const SIDE_0: u16 = 0;
+const SIDE_1: u16 = 1;
+const ON_PLANE: u16 = 2;
+
+/// Where a node's reference goes once it is known.
+#[derive(Clone, Copy)]
+enum Parent {
+    /// The node is the root.
+    None,
+    /// `children[side]` of the root, whose record is kept aside until the tree is done.
+    Root { side: usize },
+    /// `children[side]` of a record already in the tree.
+    Record { reference: i32, side: usize },
+}
+
+/// A node waiting for the next level: `ids[start..start + len]` of its tree.
+#[derive(Clone, Copy)]
+struct Waiting {
+    start: usize,
+    len: usize,
+    parent: Parent,
+}
+
+/// One tree of the group while it grows.
+struct Growing {
+    rng: Kiss64,
+    tree: Tree,
+    /// The tree's items, each waiting node owning a contiguous run.
+    ids: Vec<i32>,
+    waiting: Vec<Waiting>,
+    /// The root's record, appended last so readers find it at the end.
+    root: Option<NodeBuf>,
+}
+
+/// A split of the current level.
+struct LevelSplit {
+    tree: usize,
+    node: Waiting,
+    plane: NodeBuf,
+}
+
+impl<'a, S: Space> TreeBuilder<'a, S> {
+    /// Builds one tree per seed, together.
+    pub(super) fn build_group(&self, seeds: impl Iterator<Item = u64>, share: bool) -> Vec<Tree> {
+        let all: Vec<i32> = (0..self.n_items as i32)
+            .filter(|&i| self.item(i).n_descendants() >= 1)
+            .collect();
+        let node_size = self.layout.node_size();
+        let mut trees: Vec<Growing> = seeds
+            .map(|seed| Growing {
+                rng: Kiss64::new(seed),
+                tree: Tree::new(node_size),
+                ids: all.clone(),
+                waiting: vec![Waiting {
+                    start: 0,
+                    len: all.len(),
+                    parent: Parent::None,
+                }],
+                root: None,
+            })
+            .collect();
+        drop(all);
+        let group = trees.len();
+        debug_assert!(group <= MAX_GROUP);
+        let mut slots = vec![NOT_SPLIT; self.n_items * group];
+        let mut splits: Vec<LevelSplit> = Vec::new();
+        let mut buf = Buffers::new(share);
+        loop {
+            // 1. Finish the small nodes, draw planes for the large ones.
+            let mut taking_part = 0;
+            for (t, g) in trees.iter_mut().enumerate() {
+                let mut count: u16 = 0;
+                for node in std::mem::take(&mut g.waiting) {
+                    let ids = &mut g.ids[node.start..node.start + node.len];
+                    let is_root = matches!(node.parent, Parent::None);
+                    if !self.is_large(ids.len(), is_root) || count == NOT_SPLIT {
+                        let reference =
+                            self.make_tree(ids, is_root, &mut g.rng, &mut g.tree, &mut buf);
+                        g.attach(&self.layout, node.parent, reference);
+                        continue;
+                    }
+                    let mut plane = buf.record(node_size);
+                    buf.nodes.clear();
+                    buf.nodes.extend(ids.iter().map(|&i| self.item(i)));
+                    self.space.create_split(&buf.nodes, &mut g.rng, &mut plane);
+                    for &id in ids.iter() {
+                        slots[id as usize * group + t] = count;
+                    }
+                    count += 1;
+                    taking_part += ids.len();
+                    splits.push(LevelSplit {
+                        tree: t,
+                        node,
+                        plane,
+                    });
+                }
+            }
+            if splits.is_empty() {
+                break;
+            }
+
+            // 2. Margins, as side codes in the slots.
+            if taking_part >= self.scan_min_pairs {
+                let first: Vec<usize> = (0..group)
+                    .map(|t| splits.iter().position(|s| s.tree == t).unwrap_or(0))
+                    .collect();
+                let scan = |(chunk, slots): (usize, &mut [u16])| {
+                    self.scan_margins(&splits, &first, chunk * MARGIN_CHUNK, slots, group)
+                };
+                if share {
+                    slots
+                        .par_chunks_mut(MARGIN_CHUNK * group)
+                        .enumerate()
+                        .for_each(scan);
+                } else {
+                    slots
+                        .chunks_mut(MARGIN_CHUNK * group)
+                        .enumerate()
+                        .for_each(scan);
+                }
+            } else {
+                for split in &splits {
+                    let g = &trees[split.tree];
+                    let ids = &g.ids[split.node.start..split.node.start + split.node.len];
+                    self.node_margins(split, ids, &mut slots, group);
+                }
+            }
+
+            // 3. Sides, retries, partitions, children.
+            for mut split in splits.drain(..) {
+                let t = split.tree;
+                let g = &mut trees[t];
+                let Waiting { start, len, parent } = split.node;
+                let ids = &mut g.ids[start..start + len];
+                buf.sides.clear();
+                for &id in ids.iter() {
+                    let slot = &mut slots[id as usize * group + t];
+                    buf.sides.push(match *slot {
+                        SIDE_0 => false,
+                        SIDE_1 => true,
+                        _ => g.rng.flip(),
+                    });
+                    *slot = NOT_SPLIT;
+                }
+                let ones = buf.sides.iter().filter(|&&s| s).count();
+                let ones = self.settle_split(ids, &mut split.plane, ones, 1, &mut g.rng, &mut buf);
+                stable_partition(ids, &buf.sides, &mut buf.moved);
+
+                let is_root = matches!(parent, Parent::None);
+                let n_descendants = if is_root { self.n_items } else { len };
+                split.plane.node_mut().set_i32(0, n_descendants as i32);
+                let children = if is_root {
+                    g.root = Some(split.plane);
+                    [Parent::Root { side: 0 }, Parent::Root { side: 1 }]
+                } else {
+                    let reference = g.tree.push(split.plane.bytes());
+                    buf.records.push(split.plane);
+                    g.attach(&self.layout, parent, reference);
+                    [0, 1].map(|side| Parent::Record { reference, side })
+                };
+                let zeros = len - ones;
+                g.waiting.push(Waiting {
+                    start,
+                    len: zeros,
+                    parent: children[0],
+                });
+                g.waiting.push(Waiting {
+                    start: start + zeros,
+                    len: ones,
+                    parent: children[1],
+                });
+            }
+        }
+        trees
+            .into_iter()
+            .map(|mut g| {
+                if let Some(root) = g.root.take() {
+                    g.tree.push(root.bytes());
+                }
+                g.tree
+            })
+            .collect()
+    }
+
+    /// Whether a node is split with its level rather than finished depth-first.
+    fn is_large(&self, n: usize, is_root: bool) -> bool {
+        let vector_bytes = self.layout.n_elems * self.layout.elem_size;
+        n * vector_bytes >= self.level_min_bytes && !self.is_bucket(n, is_root)
+    }
+
+    /// The margin pass over items `first_item..` in memory order: `slots` holds their rows of
+    /// the (item, tree) table. `first[t]` is where tree `t`'s splits start in `splits`.
+    fn scan_margins(
+        &self,
+        splits: &[LevelSplit],
+        first: &[usize],
+        first_item: usize,
+        slots: &mut [u16],
+        group: usize,
+    ) {
+        // The trees taking part for the current item, and the index of their split.
+        let mut taking_part = [(0usize, 0usize); MAX_GROUP];
+        let node_size = self.layout.node_size();
+        for (k, row) in slots.chunks_exact_mut(group).enumerate() {
+            let x = self.item((first_item + k) as i32);
+            if k % 4 == 0 {
+                // The hardware streams the vectors too, but a few records ahead helps it start.
+                if let Some(ahead) = self.items.get((first_item + k + 8) * node_size..) {
+                    prefetch_record(ahead, 4 * node_size);
+                }
+            }
+            let mut n = 0;
+            for (t, &slot) in row.iter().enumerate() {
+                if slot != NOT_SPLIT {
+                    taking_part[n] = (t, first[t] + slot as usize);
+                    n += 1;
+                }
+            }
+            let plane = |(_, s): (usize, usize)| splits[s].plane.node();
+            let mut j = 0;
+            while j + 4 <= n {
+                let four = [0, 1, 2, 3].map(|w| taking_part[j + w]);
+                let margins = self.space.margins4_across(four.map(plane), x);
+                for w in 0..4 {
+                    row[four[w].0] = side_code(margins[w]);
+                }
+                j += 4;
+            }
+            for &(t, s) in &taking_part[j..n] {
+                row[t] = side_code(self.space.margin(plane((t, s)), x));
+            }
+        }
+    }
+
+    /// The margins of one split's items, gathered by id (for levels where few items take part).
+    fn node_margins(&self, split: &LevelSplit, ids: &[i32], slots: &mut [u16], group: usize) {
+        let plane = split.plane.node();
+        let whole = ids.len() / 4 * 4;
+        for start in (0..whole).step_by(4) {
+            for &next in ids.get(start + 4..start + 8).unwrap_or_default() {
+                prefetch_record(&self.item(next).0[self.layout.vector..], 128);
+            }
+            let four = [0, 1, 2, 3].map(|w| self.item(ids[start + w]));
+            let margins = self.space.margins4(plane, four);
+            for w in 0..4 {
+                slots[ids[start + w] as usize * group + split.tree] = side_code(margins[w]);
+            }
+        }
+        for &id in &ids[whole..] {
+            slots[id as usize * group + split.tree] =
+                side_code(self.space.margin(plane, self.item(id)));
+        }
+    }
+}
+
+impl Growing {
+    /// Records a finished node's reference in its parent.
+    fn attach(&mut self, layout: &crate::format::Layout, parent: Parent, reference: i32) {
+        match parent {
+            Parent::None => {}
+            Parent::Root { side } => {
+                let root = self
+                    .root
+                    .as_mut()
+                    .expect("a root split waits for its children");
+                root.node_mut()
+                    .set_i32(layout.children + 4 * side, reference);
+            }
+            Parent::Record {
+                reference: record,
+                side,
+            } => self.tree.set_child(layout, record, side, reference),
+        }
+    }
+}
+
+#[inline]
+fn side_code(margin: f32) -> u16 {
+    match side_of(margin) {
+        Some(false) => SIDE_0,
+        Some(true) => SIDE_1,
+        None => ON_PLANE,
+    }
+}

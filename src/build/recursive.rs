@@ -1,0 +1,245 @@
+//! Annoy's depth-first tree building, for whole trees of small indexes and for the subtrees of
+//! nodes small enough to stay in the cache; and the split steps both build orders share.
+
+use super::{Tree, TreeBuilder};
+use crate::format::{Node, NodeBuf};
+use crate::metric::kernels::prefetch_record;
+use crate::metric::Space;
+use crate::random::Kiss64;
+use rayon::prelude::*;
+
+/// Split attempts before settling for an unbalanced one.
+const SPLIT_ATTEMPTS: usize = 3;
+
+/// Nodes whose item vectors add up to at least this many bytes share their margin computation
+/// with idle threads (below it, handing work over costs more than it saves).
+const PARALLEL_MARGIN_BYTES: usize = 4 << 20;
+/// Items per shared piece of margin work.
+pub(super) const MARGIN_CHUNK: usize = 4096;
+
+/// Working memory reused by every split of a build worker.
+pub(super) struct Buffers<'a> {
+    /// Whether large splits may hand margin work to idle threads.
+    pub share: bool,
+    /// The records of the items being split.
+    pub nodes: Vec<Node<'a>>,
+    /// Their margins against the split plane.
+    margins: Vec<f32>,
+    /// Their sides (`true`: `children[1]`).
+    pub sides: Vec<bool>,
+    /// Room for the ids a partition moves.
+    pub moved: Vec<i32>,
+    /// Node records of finished splits, for reuse by the next ones.
+    pub records: Vec<NodeBuf>,
+}
+
+impl Buffers<'_> {
+    pub(super) fn new(share: bool) -> Self {
+        Buffers {
+            share,
+            nodes: Vec::new(),
+            margins: Vec::new(),
+            sides: Vec::new(),
+            moved: Vec::new(),
+            records: Vec::new(),
+        }
+    }
+
+    /// A zeroed record for a new split or bucket.
+    pub(super) fn record(&mut self, node_size: usize) -> NodeBuf {
+        let mut record = self
+            .records
+            .pop()
+            .unwrap_or_else(|| NodeBuf::zeroed(node_size));
+        record.clear();
+        record
+    }
+}
+
+impl<'a, S: Space> TreeBuilder<'a, S> {
+    /// Whether a node of `n` items is a bucket (or a lone item) rather than a split.
+    pub(super) fn is_bucket(&self, n: usize, is_root: bool) -> bool {
+        n <= self.layout.max_bucket()
+            && (!is_root || self.n_items <= self.layout.max_bucket() || n == 1)
+    }
+
+    /// Annoy's `_make_tree`: returns an item id, or a local node reference (negative).
+    /// `indices` is reordered in place: each side of a split becomes a contiguous run, in the
+    /// order the items had (so the two runs are the lists Annoy would make). Nodes are
+    /// appended in post-order, the smaller side first, as Annoy allocates them.
+    pub(super) fn make_tree(
+        &self,
+        indices: &mut [i32],
+        is_root: bool,
+        rng: &mut Kiss64,
+        tree: &mut Tree,
+        buf: &mut Buffers<'a>,
+    ) -> i32 {
+        let n = indices.len();
+        if n == 1 && !is_root {
+            return indices[0];
+        }
+        // A root keeps n_items in n_descendants: that is how readers find the roots.
+        let n_descendants = if is_root { self.n_items } else { n } as i32;
+        let mut record = buf.record(self.layout.node_size());
+        if self.is_bucket(n, is_root) {
+            let mut node = record.node_mut();
+            node.set_i32(0, n_descendants);
+            for (k, &id) in indices.iter().enumerate() {
+                node.set_i32(self.layout.children + 4 * k, id);
+            }
+            let reference = tree.push(record.bytes());
+            buf.records.push(record);
+            return reference;
+        }
+
+        buf.nodes.clear();
+        buf.nodes.extend(indices.iter().map(|&i| self.item(i)));
+        self.space.create_split(&buf.nodes, rng, &mut record);
+        let ones = self.assign_sides(record.node(), rng, buf);
+        let ones = self.settle_split(indices, &mut record, ones, 1, rng, buf);
+        stable_partition(indices, &buf.sides, &mut buf.moved);
+
+        let (zeros, ones) = indices.split_at_mut(n - ones);
+        let mut children = [0i32; 2];
+        if zeros.len() > ones.len() {
+            children[1] = self.make_tree(ones, false, rng, tree, buf);
+            children[0] = self.make_tree(zeros, false, rng, tree, buf);
+        } else {
+            children[0] = self.make_tree(zeros, false, rng, tree, buf);
+            children[1] = self.make_tree(ones, false, rng, tree, buf);
+        }
+        let mut node = record.node_mut();
+        node.set_i32(0, n_descendants);
+        node.set_i32(self.layout.children, children[0]);
+        node.set_i32(self.layout.children + 4, children[1]);
+        let reference = tree.push(record.bytes());
+        buf.records.push(record);
+        reference
+    }
+
+    /// Annoy's retries after a lopsided split: given the sides in `buf.sides` (`ones` of them
+    /// `true`) from `attempts` tries, draws new planes into `split` while the split is at least
+    /// 95% one-sided, up to three tries in all; if it is still over 99% one-sided (many
+    /// identical points), gives up on the plane and deals the items `ids` randomly. Returns how
+    /// many go to side 1.
+    pub(super) fn settle_split(
+        &self,
+        ids: &[i32],
+        split: &mut NodeBuf,
+        mut ones: usize,
+        mut attempts: usize,
+        rng: &mut Kiss64,
+        buf: &mut Buffers<'a>,
+    ) -> usize {
+        let n = ids.len();
+        if attempts < SPLIT_ATTEMPTS && imbalance(n - ones, ones) >= 0.95 {
+            buf.nodes.clear();
+            buf.nodes.extend(ids.iter().map(|&i| self.item(i)));
+        }
+        while attempts < SPLIT_ATTEMPTS && imbalance(n - ones, ones) >= 0.95 {
+            split.clear();
+            self.space.create_split(&buf.nodes, rng, split);
+            ones = self.assign_sides(split.node(), rng, buf);
+            attempts += 1;
+        }
+        while imbalance(n - ones, ones) > 0.99 {
+            split.node_mut().0[self.layout.vector..].fill(0);
+            buf.sides.clear();
+            buf.sides.extend((0..n).map(|_| rng.flip()));
+            ones = buf.sides.iter().filter(|&&s| s).count();
+        }
+        ones
+    }
+
+    /// Decides the side of every item in `buf.nodes` against `split` into `buf.sides`
+    /// (`true`: `children[1]`) and returns how many go to side 1. The margins are computed
+    /// first (four at a time, and, when sharing, for large nodes in parallel on idle build
+    /// threads), then read in list order, so coin flips for items exactly on the plane come in
+    /// the same sequence whatever the thread count.
+    fn assign_sides(&self, split: Node<'_>, rng: &mut Kiss64, buf: &mut Buffers<'_>) -> usize {
+        let Buffers {
+            nodes,
+            margins,
+            sides,
+            share,
+            ..
+        } = buf;
+        margins.clear();
+        margins.resize(nodes.len(), 0.0);
+        let vector_bytes = self.layout.n_elems * self.layout.elem_size;
+        if *share && nodes.len() * vector_bytes >= PARALLEL_MARGIN_BYTES {
+            margins
+                .par_chunks_mut(MARGIN_CHUNK)
+                .zip(nodes.par_chunks(MARGIN_CHUNK))
+                .for_each(|(out, nodes)| self.margins(split, nodes, out));
+        } else {
+            self.margins(split, nodes, margins);
+        }
+        sides.clear();
+        sides.extend(margins.iter().map(|&m| match side_of(m) {
+            Some(side) => side,
+            None => rng.flip(),
+        }));
+        sides.iter().filter(|&&s| s).count()
+    }
+
+    /// Margins of `nodes` against `split`: four at a time, with the next four records
+    /// requested from memory while these are measured.
+    fn margins(&self, split: Node<'_>, nodes: &[Node<'_>], out: &mut [f32]) {
+        let whole = nodes.len() / 4 * 4;
+        for start in (0..whole).step_by(4) {
+            for next in nodes.get(start + 4..start + 8).unwrap_or_default() {
+                // The vector's first lines; the hardware streams the rest.
+                prefetch_record(&next.0[self.layout.vector..], 128);
+            }
+            let four = [
+                nodes[start],
+                nodes[start + 1],
+                nodes[start + 2],
+                nodes[start + 3],
+            ];
+            out[start..start + 4].copy_from_slice(&self.space.margins4(split, four));
+        }
+        for (slot, &node) in out[whole..].iter_mut().zip(&nodes[whole..]) {
+            *slot = self.space.margin(split, node);
+        }
+    }
+}
+
+/// The side a margin puts an item on (`true`: `children[1]`), or `None` exactly on the plane,
+/// where Annoy flips a coin. NaN goes to side 0, as in Annoy's `dot > 0`.
+#[inline]
+pub(super) fn side_of(margin: f32) -> Option<bool> {
+    if margin != 0.0 {
+        Some(margin > 0.0)
+    } else {
+        None
+    }
+}
+
+/// Moves the ids whose side is `true` after those whose side is `false`, keeping the order
+/// within each group; `moved` is working memory.
+pub(super) fn stable_partition(ids: &mut [i32], sides: &[bool], moved: &mut Vec<i32>) {
+    // Without branches: the sides are coin flips to the branch predictor.
+    moved.clear();
+    moved.resize(ids.len(), 0);
+    let (mut kept, mut n_moved) = (0, 0);
+    for j in 0..ids.len() {
+        let id = ids[j];
+        let side = sides[j] as usize;
+        ids[kept] = id;
+        moved[n_moved] = id;
+        kept += 1 - side;
+        n_moved += side;
+    }
+    ids[kept..].copy_from_slice(&moved[..n_moved]);
+}
+
+/// Annoy's `_split_imbalance`, with its float/double mix.
+fn imbalance(left: usize, right: usize) -> f64 {
+    let ls = left as f32;
+    let rs = right as f32;
+    let f = (ls as f64 / ((ls + rs) as f64 + 1e-9)) as f32;
+    f.max(1.0 - f) as f64
+}
