@@ -184,15 +184,16 @@ impl<const MAIN: bool> MeanSpace for Dot<MAIN> {
         Self::V
     }
 
-    fn distances2(&self, p: Node<'_>, q: Node<'_>, item: Node<'_>) -> [f32; 2] {
-        if MAIN {
+    fn distances2(&self, p: Node<'_>, q: Node<'_>, item: Node<'_>) -> ([f32; 2], [f32; 2]) {
+        let distances = if MAIN {
             [
-                MeanSpace::distance(self, p, item),
-                MeanSpace::distance(self, q, item),
+                self.centroid_distance(p, item),
+                self.centroid_distance(q, item),
             ]
         } else {
             (self.k.build_dot2)(self.v(item), [self.v(p), self.v(q)]).map(|d| -d)
-        }
+        };
+        (distances, [0.0; 2])
     }
 
     /// Both versions scale the centroid's `(v, dot_factor)` together.
@@ -207,7 +208,34 @@ impl<const MAIN: bool> MeanSpace for Dot<MAIN> {
         }
     }
 
-    fn distance(&self, p: Node<'_>, item: Node<'_>) -> f32 {
+    fn weight(&self, item: Node<'_>) -> f32 {
+        if MAIN {
+            self.augmented_sq(item).sqrt()
+        } else {
+            (self.k.build_dot)(self.v(item), self.v(item)).sqrt()
+        }
+    }
+
+    fn update(&self, p: &mut NodeMut<'_>, item: Node<'_>, weight: f32, count: i32, _: f32) {
+        update_mean(
+            self.k,
+            p.floats_mut(Self::V, self.dim),
+            self.v(item),
+            weight,
+            count,
+        );
+        if MAIN {
+            let mut df = [p.as_node().f32_at(DOT_FACTOR)];
+            update_mean(self.k, &mut df, &[item.f32_at(DOT_FACTOR)], weight, count);
+            p.set_f32(DOT_FACTOR, df[0]);
+            self.init(p);
+        }
+    }
+}
+
+impl<const MAIN: bool> Dot<MAIN> {
+    /// Two-means' distance from a centroid `p` to an item.
+    fn centroid_distance(&self, p: Node<'_>, item: Node<'_>) -> f32 {
         if !MAIN {
             return -(self.k.dot)(self.v(p), self.v(item));
         }
@@ -227,29 +255,6 @@ impl<const MAIN: bool> MeanSpace for Dot<MAIN> {
             (2.0 - 2.0 * pq as f64 / ppqq.sqrt() as f64) as f32
         } else {
             2.0
-        }
-    }
-
-    fn weight(&self, item: Node<'_>) -> f32 {
-        if MAIN {
-            self.augmented_sq(item).sqrt()
-        } else {
-            (self.k.build_dot)(self.v(item), self.v(item)).sqrt()
-        }
-    }
-
-    fn update(&self, p: &mut NodeMut<'_>, item: Node<'_>, weight: f32, count: i32) {
-        update_mean(
-            self.k,
-            p.floats_mut(Self::V, self.dim),
-            self.v(item),
-            weight,
-            count,
-        );
-        if MAIN {
-            let mut df = [p.as_node().f32_at(DOT_FACTOR)];
-            update_mean(self.k, &mut df, &[item.f32_at(DOT_FACTOR)], weight, count);
-            p.set_f32(DOT_FACTOR, df[0]);
         }
     }
 }

@@ -115,28 +115,24 @@ impl<const MANHATTAN: bool> MeanSpace for Minkowski<MANHATTAN> {
         V
     }
 
-    fn distances2(&self, p: Node<'_>, q: Node<'_>, item: Node<'_>) -> [f32; 2] {
+    fn distances2(&self, p: Node<'_>, q: Node<'_>, item: Node<'_>) -> ([f32; 2], [f32; 2]) {
         let kernel = if MANHATTAN {
             self.k.build_manhattan2
         } else {
             self.k.build_euclidean2
         };
-        kernel(self.v(item), [self.v(p), self.v(q)])
+        (kernel(self.v(item), [self.v(p), self.v(q)]), [0.0; 2])
     }
 
     fn normalize(&self, p: &mut NodeMut<'_>) {
         normalize(p.floats_mut(V, self.dim), self.k.dot);
     }
 
-    fn distance(&self, p: Node<'_>, item: Node<'_>) -> f32 {
-        Space::distance(self, p, item)
-    }
-
     fn weight(&self, _item: Node<'_>) -> f32 {
         1.0
     }
 
-    fn update(&self, p: &mut NodeMut<'_>, item: Node<'_>, weight: f32, count: i32) {
+    fn update(&self, p: &mut NodeMut<'_>, item: Node<'_>, weight: f32, count: i32, _: f32) {
         update_mean(
             self.k,
             p.floats_mut(V, self.dim),

@@ -16,17 +16,16 @@ pub(crate) trait MeanSpace {
     fn vector_offset(&self) -> usize;
     /// Unit-normalises a centroid (cosine mode only).
     fn normalize(&self, p: &mut NodeMut<'_>);
-    /// Refreshes derived fields of a centroid (angular: its squared norm).
+    /// Refreshes derived fields of a starting centroid (angular: its squared norm).
     fn init(&self, _p: &mut NodeMut<'_>) {}
-    fn distance(&self, p: Node<'_>, item: Node<'_>) -> f32;
-    /// `[distance(p, item), distance(q, item)]`, each bit-identical to `distance`.
-    fn distances2(&self, p: Node<'_>, q: Node<'_>, item: Node<'_>) -> [f32; 2] {
-        [self.distance(p, item), self.distance(q, item)]
-    }
+    /// `[distance(p, item), distance(q, item)]`, and the inner products `[p·item, q·item]`
+    /// where the metric computes them (else zeros), for `update`.
+    fn distances2(&self, p: Node<'_>, q: Node<'_>, item: Node<'_>) -> ([f32; 2], [f32; 2]);
     /// The sample's length in cosine mode (1 otherwise); samples of length 0 are skipped.
     fn weight(&self, item: Node<'_>) -> f32;
-    /// `p = (p·count + item/weight) / (count+1)`.
-    fn update(&self, p: &mut NodeMut<'_>, item: Node<'_>, weight: f32, count: i32);
+    /// `p = (p·count + item/weight) / (count+1)`, derived fields included; `product` is
+    /// `p·item` from `distances2`.
+    fn update(&self, p: &mut NodeMut<'_>, item: Node<'_>, weight: f32, count: i32, product: f32);
 }
 
 /// Returns the two centroids `(p, q)` for `items` (at least two).
@@ -56,7 +55,7 @@ pub(crate) fn two_means<M: MeanSpace>(m: &M, items: &[Node<'_>], rng: &mut Kiss6
             prefetch_record(&items[ahead].0[m.vector_offset()..], usize::MAX);
         }
         let item = items[k];
-        let [dp, dq] = m.distances2(p.node(), q.node(), item);
+        let ([dp, dq], [pp, qp]) = m.distances2(p.node(), q.node(), item);
         let di = ic as f32 * dp;
         let dj = jc as f32 * dq;
         let weight = if M::COSINE { m.weight(item) } else { 1.0 };
@@ -65,12 +64,10 @@ pub(crate) fn two_means<M: MeanSpace>(m: &M, items: &[Node<'_>], rng: &mut Kiss6
             continue;
         }
         if di < dj {
-            m.update(&mut p.node_mut(), item, weight, ic);
-            m.init(&mut p.node_mut());
+            m.update(&mut p.node_mut(), item, weight, ic, pp);
             ic += 1;
         } else if dj < di {
-            m.update(&mut q.node_mut(), item, weight, jc);
-            m.init(&mut q.node_mut());
+            m.update(&mut q.node_mut(), item, weight, jc, qp);
             jc += 1;
         }
     }
