@@ -1,13 +1,14 @@
 //! Building a group of trees level by level while their nodes are large.
 //!
 //! Each level has three steps. (1) Every tree takes its waiting nodes in order: small ones are
-//! finished depth-first, large ones get a split plane. (2) The margins of all items against
+//! put aside, large ones get a split plane. (2) The margins of all items against
 //! those planes are measured, in one pass over the item vectors in memory order when many
 //! items take part (each vector is read once for the whole group), else node by node. (3) Each
 //! tree, in order, reads its items' sides, retries lopsided splits, partitions its nodes and
-//! queues their children for the next level. Every step a tree takes uses only its own
-//! generator and nodes, in the same order whatever the group, so the group changes the speed
-//! and never the bytes.
+//! queues their children for the next level. When no large node is left, each tree in turn
+//! finishes its small nodes depth-first and is handed on, so only one finished tree waits in
+//! the group at a time. Every step a tree takes uses only its own generator and nodes, in the
+//! same order whatever the group, so the group changes the speed and never the bytes.
 
 use super::recursive::{side_of, stable_partition, Buffers, MARGIN_CHUNK};
 use super::{Tree, TreeBuilder, MAX_GROUP};
@@ -57,6 +58,8 @@ struct Growing {
     /// The tree's items, each waiting node owning a contiguous run.
     ids: Vec<i32>,
     waiting: Vec<Waiting>,
+    /// Small nodes, finished depth-first once no large node is left.
+    small: Vec<Waiting>,
     /// The root's record, appended last so readers find it at the end.
     root: Option<NodeBuf>,
 }
@@ -69,12 +72,30 @@ struct LevelSplit {
 }
 
 impl<'a, S: Space> TreeBuilder<'a, S> {
-    /// Builds one tree per seed, together.
-    pub(super) fn build_group(&self, seeds: impl Iterator<Item = u64>, share: bool) -> Vec<Tree> {
+    /// Builds one tree per seed, together, and hands each to `emit` when it is done, in seed
+    /// order.
+    pub(super) fn build_group(
+        &self,
+        seeds: impl Iterator<Item = u64>,
+        share: bool,
+        mut emit: impl FnMut(Tree),
+    ) {
         let all: Vec<i32> = (0..self.n_items as i32)
             .filter(|&i| self.item(i).n_descendants() >= 1)
             .collect();
         let node_size = self.layout.node_size();
+        let mut buf = Buffers::new(share);
+        if !self.is_large(all.len(), true) {
+            // Nothing to share: each tree depth-first from the root, one at a time.
+            let mut ids = all;
+            for seed in seeds {
+                ids.sort_unstable();
+                let mut tree = Tree::new(node_size);
+                self.make_tree(&mut ids, true, &mut Kiss64::new(seed), &mut tree, &mut buf);
+                emit(tree);
+            }
+            return;
+        }
         let mut trees: Vec<Growing> = seeds
             .map(|seed| Growing {
                 rng: Kiss64::new(seed),
@@ -85,6 +106,7 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
                     len: all.len(),
                     parent: Parent::None,
                 }],
+                small: Vec::new(),
                 root: None,
             })
             .collect();
@@ -93,7 +115,6 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
         debug_assert!(group <= MAX_GROUP);
         let mut slots = vec![NOT_SPLIT; self.n_items * group];
         let mut splits: Vec<LevelSplit> = Vec::new();
-        let mut buf = Buffers::new(share);
         loop {
             // 1. Finish the small nodes, draw planes for the large ones.
             let mut taking_part = 0;
@@ -103,9 +124,7 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
                     let ids = &mut g.ids[node.start..node.start + node.len];
                     let is_root = matches!(node.parent, Parent::None);
                     if !self.is_large(ids.len(), is_root) || count == NOT_SPLIT {
-                        let reference =
-                            self.make_tree(ids, is_root, &mut g.rng, &mut g.tree, &mut buf);
-                        g.attach(&self.layout, node.parent, reference);
+                        g.small.push(node);
                         continue;
                     }
                     let mut plane = buf.record(node_size);
@@ -200,15 +219,20 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
                 });
             }
         }
-        trees
-            .into_iter()
-            .map(|mut g| {
-                if let Some(root) = g.root.take() {
-                    g.tree.push(root.bytes());
-                }
-                g.tree
-            })
-            .collect()
+        drop(slots);
+        // 4. Each tree finishes its small nodes and goes.
+        for mut g in trees {
+            for node in std::mem::take(&mut g.small) {
+                let ids = &mut g.ids[node.start..node.start + node.len];
+                let is_root = matches!(node.parent, Parent::None);
+                let reference = self.make_tree(ids, is_root, &mut g.rng, &mut g.tree, &mut buf);
+                g.attach(&self.layout, node.parent, reference);
+            }
+            if let Some(root) = g.root.take() {
+                g.tree.push(root.bytes());
+            }
+            emit(g.tree);
+        }
     }
 
     /// Whether a node is split with its level rather than finished depth-first.

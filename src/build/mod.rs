@@ -147,12 +147,12 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
                     // The last groups leave threads idle: let them share the large splits.
                     let share = n_threads > 1 && plan.is_last_round(g, n_threads);
                     let seeds = numbers.clone().map(|t| seed.wrapping_add(t as u64));
-                    let trees = self.build_group(seeds, share);
-                    for (t, tree) in numbers.zip(trees) {
-                        if finished.send((t, tree)).is_err() {
-                            return;
-                        }
-                    }
+                    let mut number = numbers.start;
+                    self.build_group(seeds, share, |tree| {
+                        // The receiver only hangs up when the sink has stopped the build.
+                        let _ = finished.send((number, tree));
+                        number += 1;
+                    });
                 });
             }
             drop(finished);
@@ -285,11 +285,9 @@ mod tests {
                     // Every split that is not a bucket goes level by level.
                     builder.level_min_bytes = 0;
                     builder.scan_min_pairs = if scan { 0 } else { usize::MAX };
-                    builder
-                        .build_group(seeds, false)
-                        .into_iter()
-                        .map(|t| t.bytes)
-                        .collect::<Vec<_>>()
+                    let mut trees = Vec::new();
+                    builder.build_group(seeds, false, |t| trees.push(t.bytes));
+                    trees
                 };
                 let scanned = build(10..15, true);
                 assert!(scanned == build(10..15, false), "{metric}: scan and gather differ");
@@ -299,7 +297,8 @@ mod tests {
                 }
                 // The depth-first build makes other trees from the same seed, just as valid.
                 let builder = TreeBuilder::new(space, items, n);
-                let depth_first = builder.build_group(10..11, false).remove(0).bytes;
+                let mut depth_first = Vec::new();
+                builder.build_group(10..11, false, |t| depth_first = t.bytes);
                 check_tree(&space.layout(), &depth_first, n, &present);
             });
         }
