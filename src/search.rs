@@ -113,7 +113,9 @@ impl<'a> Forest<'a> {
 
     /// Exact distances from `query` to every candidate that is an item, four at a time,
     /// with the records of candidates a few places ahead requested from memory meanwhile (the
-    /// item check and the distance then find them in cache).
+    /// item check and the distance then find them in cache). Up to 12 lines of each record
+    /// are requested: measured 15-35% more queries per second than 2 lines on 64- to 384-d
+    /// data; a whole 384-d record (24 lines) is more than the core keeps in flight.
     fn score<S: Space>(
         &self,
         space: &S,
@@ -133,12 +135,13 @@ impl<'a> Forest<'a> {
             }
         };
         const AHEAD: usize = 8;
+        const AHEAD_BYTES: usize = 768;
         let mut four = [0i32; 4];
         let mut filled = 0;
         for (k, &id) in ids.iter().enumerate() {
             if let Some(&ahead) = ids.get(k + AHEAD) {
                 if ahead >= 0 && (ahead as usize) < self.n_items {
-                    prefetch_record(self.node(ahead as usize).0, 128);
+                    prefetch_record(self.node(ahead as usize).0, AHEAD_BYTES);
                 }
             }
             if !self.is_item(id) {
@@ -222,8 +225,7 @@ impl<'a> Forest<'a> {
                         )));
                     }
                     // A child is often popped soon after: start loading its whole record (its
-                    // margin reads all of it). Candidates, below, get their first lines only:
-                    // the distance kernels stream the rest.
+                    // margin reads all of it).
                     prefetch_record(self.node(child as usize).0, 4096);
                     heap.push(Entry::new(priorities[side], child));
                 }
