@@ -301,6 +301,10 @@ impl Index {
                     too_large = true;
                     return false;
                 }
+                if let (Some(n_trees), true) = (limit, root_copies.is_empty()) {
+                    // The first tree tells the size of the others within a few percent.
+                    area.reserve((records.len() + s) * n_trees * 21 / 20);
+                }
                 area.append(&records);
                 // Every root is also copied to the end of the file, where `load` finds them.
                 root_copies.extend_from_slice(&records[records.len() - s..]);

@@ -174,6 +174,16 @@ pub(crate) struct TreeArea {
 }
 
 impl TreeArea {
+    /// Makes room for `more` bytes beyond those held, so that appending them does not move
+    /// (and briefly double) the area.
+    pub(crate) fn reserve(&mut self, more: usize) {
+        self.words.reserve(
+            (self.len + more)
+                .div_ceil(8)
+                .saturating_sub(self.words.len()),
+        );
+    }
+
     pub(crate) fn append(&mut self, records: &[u8]) {
         let end = self.len + records.len();
         self.words.resize(end.div_ceil(8), 0);

@@ -25,12 +25,13 @@ pub(super) const LEVEL_MIN_BYTES: usize = 4 << 20;
 
 /// A slot of the (item, tree) table: the item is in no split of this level. Otherwise a slot
 /// holds the index of the tree's split at this level holding the item, until the margin pass
-/// replaces it with the item's side code.
-const NOT_SPLIT: u16 = u16::MAX;
+/// replaces it with the item's side code. One byte a slot: a tree's 255th large node of a
+/// level (1 GB of vectors at `LEVEL_MIN_BYTES`) is finished depth-first instead.
+const NOT_SPLIT: u8 = u8::MAX;
 /// Side codes: side 0, side 1, exactly on the plane.
-const SIDE_0: u16 = 0;
-const SIDE_1: u16 = 1;
-const ON_PLANE: u16 = 2;
+const SIDE_0: u8 = 0;
+const SIDE_1: u8 = 1;
+const ON_PLANE: u8 = 2;
 
 /// Where a node's reference goes once it is known.
 #[derive(Clone, Copy)]
@@ -119,7 +120,7 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
             // 1. Finish the small nodes, draw planes for the large ones.
             let mut taking_part = 0;
             for (t, g) in trees.iter_mut().enumerate() {
-                let mut count: u16 = 0;
+                let mut count: u8 = 0;
                 for node in std::mem::take(&mut g.waiting) {
                     let ids = &mut g.ids[node.start..node.start + node.len];
                     let is_root = matches!(node.parent, Parent::None);
@@ -152,7 +153,7 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
                 let first: Vec<usize> = (0..group)
                     .map(|t| splits.iter().position(|s| s.tree == t).unwrap_or(0))
                     .collect();
-                let scan = |(chunk, slots): (usize, &mut [u16])| {
+                let scan = |(chunk, slots): (usize, &mut [u8])| {
                     self.scan_margins(&splits, &first, chunk * MARGIN_CHUNK, slots, group)
                 };
                 if share {
@@ -248,7 +249,7 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
         splits: &[LevelSplit],
         first: &[usize],
         first_item: usize,
-        slots: &mut [u16],
+        slots: &mut [u8],
         group: usize,
     ) {
         // The trees taking part for the current item, and the index of their split.
@@ -286,7 +287,7 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
     }
 
     /// The margins of one split's items, gathered by id (for levels where few items take part).
-    fn node_margins(&self, split: &LevelSplit, ids: &[i32], slots: &mut [u16], group: usize) {
+    fn node_margins(&self, split: &LevelSplit, ids: &[i32], slots: &mut [u8], group: usize) {
         let plane = split.plane.node();
         let whole = ids.len() / 4 * 4;
         for start in (0..whole).step_by(4) {
@@ -328,7 +329,7 @@ impl Growing {
 }
 
 #[inline]
-fn side_code(margin: f32) -> u16 {
+fn side_code(margin: f32) -> u8 {
     match side_of(margin) {
         Some(false) => SIDE_0,
         Some(true) => SIDE_1,

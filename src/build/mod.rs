@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 /// The most trees built together. More share each read of the data further but need more
-/// working memory (6 bytes per item per tree) and more split planes in the cache.
+/// working memory (5 bytes per item per tree) and more split planes in the cache.
 const MAX_GROUP: usize = 8;
 
 /// One tree's node records. Child ids that point to nodes of this tree are stored as
