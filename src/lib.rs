@@ -35,7 +35,7 @@ pub use metric::{DotLayout, Metric};
 pub use random::DEFAULT_SEED;
 pub use search::{Neighbor, Scratch};
 
-/// The distance kernels chosen for this CPU ("avx512f", "avx2+fma" or "portable").
+/// The distance kernels chosen for this CPU ("avx512f", "avx2+fma", "neon" or "portable").
 pub fn simd_kernels() -> &'static str {
     metric::kernels::best().name
 }
