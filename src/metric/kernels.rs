@@ -214,23 +214,18 @@ mod portable {
 /// would only change the bits.
 #[cfg(target_arch = "aarch64")]
 mod aarch64 {
-    use super::{portable, Kernels, ABSOLUTE, PRODUCT, SQUARED};
+    use super::{Kernels, ABSOLUTE, PRODUCT, SQUARED};
     use std::arch::aarch64::*;
 
     pub(super) static NEON: Kernels = Kernels {
         name: "neon",
-        dot: |a, b| portable::sums::<PRODUCT, 1>(a, [b])[0],
-        dot4: portable::sums::<PRODUCT, 4>,
-        euclidean: |a, b| portable::sums::<SQUARED, 1>(a, [b])[0],
-        euclidean4: portable::sums::<SQUARED, 4>,
-        manhattan: |a, b| portable::sums::<ABSOLUTE, 1>(a, [b])[0],
-        manhattan4: portable::sums::<ABSOLUTE, 4>,
         hamming,
-        mean_update: super::mean_update_lanes,
         build_dot: |a, b| wide::<PRODUCT, 1>(a, [b])[0],
         build_dot2: wide::<PRODUCT, 2>,
         build_euclidean2: wide::<SQUARED, 2>,
         build_manhattan2: wide::<ABSOLUTE, 2>,
+        // The exact sums and the mean update (which the compiler vectorises).
+        ..super::PORTABLE
     };
 
     /// Four accumulators of four lanes per sum, 16 floats a step.
