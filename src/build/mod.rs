@@ -24,7 +24,11 @@ use std::sync::mpsc;
 
 /// The most trees built together. More share each read of the data further but need more
 /// working memory (5 bytes per item per tree) and more split planes in the cache.
-const MAX_GROUP: usize = 8;
+const MAX_GROUP: usize = 16;
+
+/// Bytes of item record per byte of a group's working memory, at least: a group's tables stay
+/// within 1/32 of the items (so a 128-d float index groups 3 trees, a 384-d one 9).
+const RECORD_BYTES_PER_GROUP_BYTE: usize = 32;
 
 /// One tree's node records. Child ids that point to nodes of this tree are stored as
 /// `-(local index + 1)` until the tree's place in the file is known (`placed_at`).
@@ -129,7 +133,9 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
             .stack_size(64 << 20)
             .build()
             .map_err(|e| Error::invalid(format!("cannot start {n_threads} build threads: {e}")))?;
-        let plan = GroupPlan::new(limit, n_threads);
+        let max_group =
+            (self.layout.node_size() / (5 * RECORD_BYTES_PER_GROUP_BYTE)).clamp(1, MAX_GROUP);
+        let plan = GroupPlan::new(limit, n_threads, max_group);
         let next_group = AtomicUsize::new(0);
         let stop = AtomicBool::new(false);
         let (finished, arrivals) = mpsc::channel::<(usize, Tree)>();
@@ -175,23 +181,28 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
     }
 }
 
-/// Which trees are built together: groups of at most `MAX_GROUP`, and for a known count as many
+/// Which trees are built together: groups of at most `max_group`, and for a known count as many
 /// groups as keep every thread busy to the end, of sizes differing by at most one.
 struct GroupPlan {
     limit: Option<usize>,
+    max_group: usize,
     n_groups: usize,
 }
 
 impl GroupPlan {
-    fn new(limit: Option<usize>, n_threads: usize) -> GroupPlan {
+    fn new(limit: Option<usize>, n_threads: usize, max_group: usize) -> GroupPlan {
         let n_groups = match limit {
             Some(n) => n
-                .div_ceil(MAX_GROUP)
+                .div_ceil(max_group)
                 .next_multiple_of(n_threads.max(1))
                 .min(n),
             None => usize::MAX,
         };
-        GroupPlan { limit, n_groups }
+        GroupPlan {
+            limit,
+            max_group,
+            n_groups,
+        }
     }
 
     /// The tree numbers of group `g`, if there is one.
@@ -202,8 +213,8 @@ impl GroupPlan {
             }
             Some(_) => None,
             None => g
-                .checked_mul(MAX_GROUP)
-                .map(|start| start..start + MAX_GROUP),
+                .checked_mul(self.max_group)
+                .map(|start| start..start + self.max_group),
         }
     }
 
@@ -308,7 +319,7 @@ mod tests {
     fn groups_cover_every_tree_once_and_balance_threads() {
         for n in 1..40 {
             for threads in 1..5 {
-                let plan = GroupPlan::new(Some(n), threads);
+                let plan = GroupPlan::new(Some(n), threads, MAX_GROUP);
                 let groups: Vec<_> = (0..).map_while(|g| plan.group(g)).collect();
                 let flat: Vec<usize> = groups.iter().cloned().flatten().collect();
                 assert_eq!(flat, (0..n).collect::<Vec<_>>(), "n={n} threads={threads}");
@@ -320,7 +331,7 @@ mod tests {
                 }
             }
         }
-        let open = GroupPlan::new(None, 2);
-        assert_eq!(open.group(3), Some(3 * MAX_GROUP..4 * MAX_GROUP));
+        let open = GroupPlan::new(None, 2, 3);
+        assert_eq!(open.group(4), Some(12..15));
     }
 }
