@@ -135,8 +135,14 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
             .stack_size(64 << 20)
             .build()
             .map_err(|e| Error::invalid(format!("cannot start {n_threads} build threads: {e}")))?;
-        let max_group =
-            (self.layout.node_size() / (5 * RECORD_BYTES_PER_GROUP_BYTE)).clamp(1, MAX_GROUP);
+        // Trees share nothing below the level build's threshold: build them one per task, so an
+        // automatic count (which stops at the first tree past its mark) wastes none.
+        let vector_bytes = self.layout.n_elems * self.layout.elem_size;
+        let max_group = if self.n_items * vector_bytes < self.level_min_bytes {
+            1
+        } else {
+            (self.layout.node_size() / (5 * RECORD_BYTES_PER_GROUP_BYTE)).clamp(1, MAX_GROUP)
+        };
         let plan = GroupPlan::new(limit, n_threads, max_group);
         let next_group = AtomicUsize::new(0);
         let stop = AtomicBool::new(false);
@@ -184,7 +190,7 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
 }
 
 /// Which trees are built together: groups of at most `max_group`, and for a known count as many
-/// groups as keep every thread busy to the end, of sizes differing by at most one.
+/// groups as keep every thread busy to the end, of sizes differing by at most one, the larger first.
 struct GroupPlan {
     limit: Option<usize>,
     max_group: usize,
@@ -211,7 +217,11 @@ impl GroupPlan {
     fn group(&self, g: usize) -> Option<Range<usize>> {
         match self.limit {
             Some(n) if g < self.n_groups => {
-                Some(g * n / self.n_groups..(g + 1) * n / self.n_groups)
+                // The larger groups first, so that threads taking the next group as they
+                // finish each get the same number of trees.
+                let (base, extra) = (n / self.n_groups, n % self.n_groups);
+                let start = g * base + g.min(extra);
+                Some(start..start + base + usize::from(g < extra))
             }
             Some(_) => None,
             None => g
@@ -328,6 +338,10 @@ mod tests {
                 assert!(groups.iter().all(|g| !g.is_empty() && g.len() <= MAX_GROUP));
                 let sizes: Vec<usize> = groups.iter().map(|g| g.len()).collect();
                 assert!(sizes.iter().max().unwrap() - sizes.iter().min().unwrap() <= 1);
+                assert!(
+                    sizes.windows(2).all(|w| w[0] >= w[1]),
+                    "larger first: {sizes:?}"
+                );
                 if n >= threads {
                     assert_eq!(groups.len() % threads, 0, "n={n} threads={threads}");
                 }
