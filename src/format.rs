@@ -25,7 +25,12 @@ pub(crate) struct Layout {
 
 impl Layout {
     pub(crate) fn node_size(&self) -> usize {
-        self.vector + self.n_elems * self.elem_size
+        self.vector + self.vector_bytes()
+    }
+
+    /// Bytes of a record's vector.
+    pub(crate) fn vector_bytes(&self) -> usize {
+        self.n_elems * self.elem_size
     }
 
     /// The most item ids a bucket can hold: the room from `children` to the end of the record.

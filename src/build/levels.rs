@@ -171,7 +171,7 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
                 for split in &splits {
                     let g = &trees[split.tree];
                     let ids = &g.ids[split.node.start..split.node.start + split.node.len];
-                    self.node_margins(split, ids, &mut slots, group);
+                    self.node_margins(split, ids, &mut slots, group, &mut buf);
                 }
             }
 
@@ -237,9 +237,8 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
     }
 
     /// Whether a node is split with its level rather than finished depth-first.
-    fn is_large(&self, n: usize, is_root: bool) -> bool {
-        let vector_bytes = self.layout.n_elems * self.layout.elem_size;
-        n * vector_bytes >= self.level_min_bytes && !self.is_bucket(n, is_root)
+    pub(super) fn is_large(&self, n: usize, is_root: bool) -> bool {
+        n * self.layout.vector_bytes() >= self.level_min_bytes && !self.is_bucket(n, is_root)
     }
 
     /// The margin pass over items `first_item..` in memory order: `slots` holds their rows of
@@ -287,22 +286,21 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
     }
 
     /// The margins of one split's items, gathered by id (for levels where few items take part).
-    fn node_margins(&self, split: &LevelSplit, ids: &[i32], slots: &mut [u8], group: usize) {
-        let plane = split.plane.node();
-        let whole = ids.len() / 4 * 4;
-        for start in (0..whole).step_by(4) {
-            for &next in ids.get(start + 4..start + 8).unwrap_or_default() {
-                prefetch_record(&self.item(next).0[self.layout.vector..], 128);
-            }
-            let four = [0, 1, 2, 3].map(|w| self.item(ids[start + w]));
-            let margins = self.space.margins4(plane, four);
-            for w in 0..4 {
-                slots[ids[start + w] as usize * group + split.tree] = side_code(margins[w]);
-            }
-        }
-        for &id in &ids[whole..] {
-            slots[id as usize * group + split.tree] =
-                side_code(self.space.margin(plane, self.item(id)));
+    fn node_margins(
+        &self,
+        split: &LevelSplit,
+        ids: &[i32],
+        slots: &mut [u8],
+        group: usize,
+        buf: &mut Buffers<'a>,
+    ) {
+        buf.nodes.clear();
+        buf.nodes.extend(ids.iter().map(|&i| self.item(i)));
+        buf.margins.clear();
+        buf.margins.resize(ids.len(), 0.0);
+        self.margins(split.plane.node(), &buf.nodes, &mut buf.margins);
+        for (&id, &m) in ids.iter().zip(&buf.margins) {
+            slots[id as usize * group + split.tree] = side_code(m);
         }
     }
 }

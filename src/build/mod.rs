@@ -137,8 +137,7 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
             .map_err(|e| Error::invalid(format!("cannot start {n_threads} build threads: {e}")))?;
         // Trees share nothing below the level build's threshold: build them one per task, so an
         // automatic count (which stops at the first tree past its mark) wastes none.
-        let vector_bytes = self.layout.n_elems * self.layout.elem_size;
-        let max_group = if self.n_items * vector_bytes < self.level_min_bytes {
+        let max_group = if !self.is_large(self.n_items, true) {
             1
         } else {
             (self.layout.node_size() / (5 * RECORD_BYTES_PER_GROUP_BYTE)).clamp(1, MAX_GROUP)

@@ -24,7 +24,7 @@ pub(super) struct Buffers<'a> {
     /// The records of the items being split.
     pub nodes: Vec<Node<'a>>,
     /// Their margins against the split plane.
-    margins: Vec<f32>,
+    pub margins: Vec<f32>,
     /// Their sides (`true`: `children[1]`).
     pub sides: Vec<bool>,
     /// Room for the ids a partition moves.
@@ -167,8 +167,7 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
         } = buf;
         margins.clear();
         margins.resize(nodes.len(), 0.0);
-        let vector_bytes = self.layout.n_elems * self.layout.elem_size;
-        if *share && nodes.len() * vector_bytes >= PARALLEL_MARGIN_BYTES {
+        if *share && nodes.len() * self.layout.vector_bytes() >= PARALLEL_MARGIN_BYTES {
             margins
                 .par_chunks_mut(MARGIN_CHUNK)
                 .zip(nodes.par_chunks(MARGIN_CHUNK))
@@ -186,7 +185,7 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
 
     /// Margins of `nodes` against `split`: four at a time, with the next four records
     /// requested from memory while these are measured.
-    fn margins(&self, split: Node<'_>, nodes: &[Node<'_>], out: &mut [f32]) {
+    pub(super) fn margins(&self, split: Node<'_>, nodes: &[Node<'_>], out: &mut [f32]) {
         let whole = nodes.len() / 4 * 4;
         for start in (0..whole).step_by(4) {
             for next in nodes.get(start + 4..start + 8).unwrap_or_default() {
