@@ -13,7 +13,7 @@
 use super::recursive::{side_of, stable_partition, Buffers, MARGIN_CHUNK};
 use super::{Tree, TreeBuilder, MAX_GROUP};
 use crate::format::NodeBuf;
-use crate::metric::kernels::prefetch_record;
+use crate::metric::kernels::{prefetch_record, Soon};
 use crate::metric::Space;
 use crate::random::Kiss64;
 use rayon::prelude::*;
@@ -259,7 +259,7 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
             if k % 4 == 0 {
                 // The hardware streams the vectors too, but a few records ahead helps it start.
                 if let Some(ahead) = self.items.get((first_item + k + 8) * node_size..) {
-                    prefetch_record(ahead, 4 * node_size);
+                    prefetch_record(ahead, 4 * node_size, Soon::Next);
                 }
             }
             let mut n = 0;

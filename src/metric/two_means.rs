@@ -1,6 +1,6 @@
 //! Annoy's two-means step: the two centroids a float metric's split plane is drawn between.
 
-use super::kernels::{prefetch_record, Kernels};
+use super::kernels::{prefetch_record, Kernels, Soon};
 use crate::format::{Node, NodeBuf, NodeMut};
 use crate::random::Kiss64;
 
@@ -52,7 +52,7 @@ pub(crate) fn two_means<M: MeanSpace>(m: &M, items: &[Node<'_>], rng: &mut Kiss6
     let samples: [usize; ITERATIONS] = std::array::from_fn(|_| rng.index(count));
     for (step, &k) in samples.iter().enumerate() {
         if let Some(&ahead) = samples.get(step + 4) {
-            prefetch_record(&items[ahead].0[m.vector_offset()..], usize::MAX);
+            prefetch_record(&items[ahead].0[m.vector_offset()..], usize::MAX, Soon::Next);
         }
         let item = items[k];
         let ([dp, dq], [pp, qp]) = m.distances2(p.node(), q.node(), item);
