@@ -48,11 +48,15 @@ pub(crate) fn two_means<M: MeanSpace>(m: &M, items: &[Node<'_>], rng: &mut Kiss6
     let (mut p, mut q) = (start(i), start(j));
     let (mut ic, mut jc) = (1i32, 1i32);
     // The samples do not depend on the data, so draw them up front (the same sequence) and
-    // ask for each sample's record a few steps before it is needed.
+    // ask for each sample's record (into the second-level cache) eight steps before it is needed.
     let samples: [usize; ITERATIONS] = std::array::from_fn(|_| rng.index(count));
     for (step, &k) in samples.iter().enumerate() {
-        if let Some(&ahead) = samples.get(step + 4) {
-            prefetch_record(&items[ahead].0[m.vector_offset()..], usize::MAX, Soon::Next);
+        if let Some(&ahead) = samples.get(step + 8) {
+            prefetch_record(
+                &items[ahead].0[m.vector_offset()..],
+                usize::MAX,
+                Soon::Later,
+            );
         }
         let item = items[k];
         let ([dp, dq], [pp, qp]) = m.distances2(p.node(), q.node(), item);
