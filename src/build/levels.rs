@@ -10,7 +10,9 @@
 //! the group at a time. Every step a tree takes uses only its own generator and nodes, in the
 //! same order whatever the group, so the group changes the speed and never the bytes.
 
-use super::recursive::{side_of, stable_partition, Buffers, MARGIN_CHUNK};
+use super::recursive::{
+    count_ones, side_code, stable_partition, Buffers, MARGIN_CHUNK, ON_PLANE, SIDE_0, SIDE_1,
+};
 use super::{Tree, TreeBuilder, MAX_GROUP};
 use crate::format::NodeBuf;
 use crate::metric::kernels::{prefetch_record, Soon};
@@ -28,10 +30,6 @@ pub(super) const LEVEL_MIN_BYTES: usize = 4 << 20;
 /// replaces it with the item's side code. One byte a slot: a tree's 255th large node of a
 /// level (1 GB of vectors at `LEVEL_MIN_BYTES`) is finished depth-first instead.
 const NOT_SPLIT: u8 = u8::MAX;
-/// Side codes: side 0, side 1, exactly on the plane.
-const SIDE_0: u8 = 0;
-const SIDE_1: u8 = 1;
-const ON_PLANE: u8 = 2;
 
 /// Where a node's reference goes once it is known.
 #[derive(Clone, Copy)]
@@ -129,9 +127,8 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
                         continue;
                     }
                     let mut plane = buf.record(node_size);
-                    buf.nodes.clear();
-                    buf.nodes.extend(ids.iter().map(|&i| self.item(i)));
-                    self.space.create_split(&buf.nodes, &mut g.rng, &mut plane);
+                    self.space
+                        .create_split(self.item_set(ids), &mut g.rng, &mut plane);
                     for &id in ids.iter() {
                         slots[id as usize * group + t] = count;
                     }
@@ -185,13 +182,12 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
                 for &id in ids.iter() {
                     let slot = &mut slots[id as usize * group + t];
                     buf.sides.push(match *slot {
-                        SIDE_0 => false,
-                        SIDE_1 => true,
-                        _ => g.rng.flip(),
+                        SIDE_0 | SIDE_1 => *slot,
+                        _ => g.rng.flip() as u8,
                     });
                     *slot = NOT_SPLIT;
                 }
-                let ones = buf.sides.iter().filter(|&&s| s).count();
+                let ones = count_ones(&buf.sides);
                 let ones = self.settle_split(ids, &mut split.plane, ones, 1, &mut g.rng, &mut buf);
                 stable_partition(ids, &buf.sides, &mut buf.moved);
 
@@ -292,15 +288,13 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
         ids: &[i32],
         slots: &mut [u8],
         group: usize,
-        buf: &mut Buffers<'a>,
+        buf: &mut Buffers,
     ) {
-        buf.nodes.clear();
-        buf.nodes.extend(ids.iter().map(|&i| self.item(i)));
-        buf.margins.clear();
-        buf.margins.resize(ids.len(), 0.0);
-        self.margins(split.plane.node(), &buf.nodes, &mut buf.margins);
-        for (&id, &m) in ids.iter().zip(&buf.margins) {
-            slots[id as usize * group + split.tree] = side_code(m);
+        buf.sides.clear();
+        buf.sides.resize(ids.len(), ON_PLANE);
+        self.side_codes(split.plane.node(), self.item_set(ids), &mut buf.sides);
+        for (&id, &code) in ids.iter().zip(&buf.sides) {
+            slots[id as usize * group + split.tree] = code;
         }
     }
 }
@@ -323,14 +317,5 @@ impl Growing {
                 side,
             } => self.tree.set_child(layout, record, side, reference),
         }
-    }
-}
-
-#[inline]
-fn side_code(margin: f32) -> u8 {
-    match side_of(margin) {
-        Some(false) => SIDE_0,
-        Some(true) => SIDE_1,
-        None => ON_PLANE,
     }
 }

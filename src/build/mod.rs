@@ -15,7 +15,7 @@ mod levels;
 mod recursive;
 
 use crate::error::{Error, Result};
-use crate::format::{Layout, Node, NodeMut};
+use crate::format::{ItemSet, Layout, Node, NodeMut};
 use crate::metric::Space;
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -109,6 +109,14 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
             level_min_bytes: levels::LEVEL_MIN_BYTES,
             scan_min_pairs: n_items / 2,
         }
+    }
+
+    /// The records of items `ids`.
+    fn item_set<'i>(&self, ids: &'i [i32]) -> ItemSet<'i>
+    where
+        'a: 'i,
+    {
+        ItemSet::new(self.items, self.layout.node_size(), ids)
     }
 
     fn item(&self, id: i32) -> Node<'a> {

@@ -2,7 +2,7 @@
 //! nodes small enough to stay in the cache; and the split steps both build orders share.
 
 use super::{Tree, TreeBuilder};
-use crate::format::{Node, NodeBuf};
+use crate::format::{ItemSet, Node, NodeBuf};
 use crate::metric::kernels::{prefetch_record, Soon};
 use crate::metric::Space;
 use crate::random::Kiss64;
@@ -18,27 +18,22 @@ const PARALLEL_MARGIN_BYTES: usize = 4 << 20;
 pub(super) const MARGIN_CHUNK: usize = 4096;
 
 /// Working memory reused by every split of a build worker.
-pub(super) struct Buffers<'a> {
+pub(super) struct Buffers {
     /// Whether large splits may hand margin work to idle threads.
     pub share: bool,
-    /// The records of the items being split.
-    pub nodes: Vec<Node<'a>>,
-    /// Their margins against the split plane.
-    pub margins: Vec<f32>,
-    /// Their sides (`true`: `children[1]`).
-    pub sides: Vec<bool>,
+    /// The side of each item being split: a side code (`SIDE_0`, `SIDE_1`, `ON_PLANE`) until
+    /// the coin flips for items on the plane, then 0 or 1 (1: `children[1]`).
+    pub sides: Vec<u8>,
     /// Room for the ids a partition moves.
     pub moved: Vec<i32>,
     /// Node records of finished splits, for reuse by the next ones.
     pub records: Vec<NodeBuf>,
 }
 
-impl Buffers<'_> {
+impl Buffers {
     pub(super) fn new(share: bool) -> Self {
         Buffers {
             share,
-            nodes: Vec::new(),
-            margins: Vec::new(),
             sides: Vec::new(),
             moved: Vec::new(),
             records: Vec::new(),
@@ -73,7 +68,7 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
         is_root: bool,
         rng: &mut Kiss64,
         tree: &mut Tree,
-        buf: &mut Buffers<'a>,
+        buf: &mut Buffers,
     ) -> i32 {
         let n = indices.len();
         if n == 1 && !is_root {
@@ -93,10 +88,9 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
             return reference;
         }
 
-        buf.nodes.clear();
-        buf.nodes.extend(indices.iter().map(|&i| self.item(i)));
-        self.space.create_split(&buf.nodes, rng, &mut record);
-        let ones = self.assign_sides(record.node(), rng, buf);
+        let items = self.item_set(indices);
+        self.space.create_split(items, rng, &mut record);
+        let ones = self.assign_sides(record.node(), items, rng, buf);
         let ones = self.settle_split(indices, &mut record, ones, 1, rng, buf);
         stable_partition(indices, &buf.sides, &mut buf.moved);
 
@@ -130,96 +124,104 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
         mut ones: usize,
         mut attempts: usize,
         rng: &mut Kiss64,
-        buf: &mut Buffers<'a>,
+        buf: &mut Buffers,
     ) -> usize {
         let n = ids.len();
-        if attempts < SPLIT_ATTEMPTS && imbalance(n - ones, ones) >= 0.95 {
-            buf.nodes.clear();
-            buf.nodes.extend(ids.iter().map(|&i| self.item(i)));
-        }
+        let items = self.item_set(ids);
         while attempts < SPLIT_ATTEMPTS && imbalance(n - ones, ones) >= 0.95 {
             split.clear();
-            self.space.create_split(&buf.nodes, rng, split);
-            ones = self.assign_sides(split.node(), rng, buf);
+            self.space.create_split(items, rng, split);
+            ones = self.assign_sides(split.node(), items, rng, buf);
             attempts += 1;
         }
         while imbalance(n - ones, ones) > 0.99 {
             split.node_mut().0[self.layout.vector..].fill(0);
             buf.sides.clear();
-            buf.sides.extend((0..n).map(|_| rng.flip()));
-            ones = buf.sides.iter().filter(|&&s| s).count();
+            buf.sides.extend((0..n).map(|_| rng.flip() as u8));
+            ones = count_ones(&buf.sides);
         }
         ones
     }
 
-    /// Decides the side of every item in `buf.nodes` against `split` into `buf.sides`
-    /// (`true`: `children[1]`) and returns how many go to side 1. The margins are computed
-    /// first (four at a time, and, when sharing, for large nodes in parallel on idle build
-    /// threads), then read in list order, so coin flips for items exactly on the plane come in
-    /// the same sequence whatever the thread count.
-    fn assign_sides(&self, split: Node<'_>, rng: &mut Kiss64, buf: &mut Buffers<'_>) -> usize {
-        let Buffers {
-            nodes,
-            margins,
-            sides,
-            share,
-            ..
-        } = buf;
-        margins.clear();
-        margins.resize(nodes.len(), 0.0);
-        if *share && nodes.len() * self.layout.vector_bytes() >= PARALLEL_MARGIN_BYTES {
-            margins
-                .par_chunks_mut(MARGIN_CHUNK)
-                .zip(nodes.par_chunks(MARGIN_CHUNK))
-                .for_each(|(out, nodes)| self.margins(split, nodes, out));
-        } else {
-            self.margins(split, nodes, margins);
-        }
+    /// Decides the side of every item of `items` against `split` into `buf.sides` (1:
+    /// `children[1]`) and returns how many go to side 1. The side codes are found first (four
+    /// at a time, and, when sharing, for large nodes in parallel on idle build threads), then
+    /// read in list order, so coin flips for items exactly on the plane come in the same
+    /// sequence whatever the thread count.
+    fn assign_sides(
+        &self,
+        split: Node<'_>,
+        items: ItemSet<'_>,
+        rng: &mut Kiss64,
+        buf: &mut Buffers,
+    ) -> usize {
+        let sides = &mut buf.sides;
         sides.clear();
-        sides.extend(margins.iter().map(|&m| match side_of(m) {
-            Some(side) => side,
-            None => rng.flip(),
-        }));
-        sides.iter().filter(|&&s| s).count()
-    }
-
-    /// Margins of `nodes` against `split`: four at a time, with the next four records
-    /// requested from memory while these are measured.
-    pub(super) fn margins(&self, split: Node<'_>, nodes: &[Node<'_>], out: &mut [f32]) {
-        let whole = nodes.len() / 4 * 4;
-        for start in (0..whole).step_by(4) {
-            for next in nodes.get(start + 4..start + 8).unwrap_or_default() {
-                // The vector's first lines; the hardware streams the rest.
-                prefetch_record(&next.0[self.layout.vector..], 128, Soon::Next);
+        sides.resize(items.len(), ON_PLANE);
+        if buf.share && items.len() * self.layout.vector_bytes() >= PARALLEL_MARGIN_BYTES {
+            sides
+                .par_chunks_mut(MARGIN_CHUNK)
+                .enumerate()
+                .for_each(|(chunk, out)| {
+                    let start = chunk * MARGIN_CHUNK;
+                    self.side_codes(split, items.slice(start..start + out.len()), out)
+                });
+        } else {
+            self.side_codes(split, items, sides);
+        }
+        for side in sides.iter_mut() {
+            if *side == ON_PLANE {
+                *side = rng.flip() as u8;
             }
-            let four = [
-                nodes[start],
-                nodes[start + 1],
-                nodes[start + 2],
-                nodes[start + 3],
-            ];
-            out[start..start + 4].copy_from_slice(&self.space.margins4(split, four));
         }
-        for (slot, &node) in out[whole..].iter_mut().zip(&nodes[whole..]) {
-            *slot = self.space.margin(split, node);
+        count_ones(sides)
+    }
+
+    /// The side codes of `items` against `split`: four margins at a time, with the next four
+    /// records requested from memory while these are measured.
+    pub(super) fn side_codes(&self, split: Node<'_>, items: ItemSet<'_>, out: &mut [u8]) {
+        let n = items.len();
+        let whole = n / 4 * 4;
+        for start in (0..whole).step_by(4) {
+            for k in start + 4..(start + 8).min(n) {
+                // The vector's first lines; the hardware streams the rest.
+                prefetch_record(&items.get(k).0[self.layout.vector..], 128, Soon::Next);
+            }
+            let four = std::array::from_fn(|w| items.get(start + w));
+            let margins = self.space.margins4(split, four);
+            for w in 0..4 {
+                out[start + w] = side_code(margins[w]);
+            }
+        }
+        for (k, code) in (whole..n).zip(&mut out[whole..]) {
+            *code = side_code(self.space.margin(split, items.get(k)));
         }
     }
 }
 
-/// The side a margin puts an item on (`true`: `children[1]`), or `None` exactly on the plane,
-/// where Annoy flips a coin. NaN goes to side 0, as in Annoy's `dot > 0`.
+/// Side codes: side 0, side 1, exactly on the plane (where Annoy flips a coin).
+pub(super) const SIDE_0: u8 = 0;
+pub(super) const SIDE_1: u8 = 1;
+pub(super) const ON_PLANE: u8 = 2;
+
+/// The side code of a margin. NaN goes to side 0, as in Annoy's `dot > 0`.
 #[inline]
-pub(super) fn side_of(margin: f32) -> Option<bool> {
-    if margin != 0.0 {
-        Some(margin > 0.0)
+pub(super) fn side_code(margin: f32) -> u8 {
+    if margin == 0.0 {
+        ON_PLANE
     } else {
-        None
+        (margin > 0.0) as u8
     }
 }
 
-/// Moves the ids whose side is `true` after those whose side is `false`, keeping the order
-/// within each group; `moved` is working memory.
-pub(super) fn stable_partition(ids: &mut [i32], sides: &[bool], moved: &mut Vec<i32>) {
+/// How many of `sides` (0 or 1 each) are 1.
+pub(super) fn count_ones(sides: &[u8]) -> usize {
+    sides.iter().map(|&s| s as usize).sum()
+}
+
+/// Moves the ids whose side is 1 after those whose side is 0, keeping the order within each
+/// group; `moved` is working memory.
+pub(super) fn stable_partition(ids: &mut [i32], sides: &[u8], moved: &mut Vec<i32>) {
     // Without branches: the sides are coin flips to the branch predictor.
     moved.clear();
     moved.resize(ids.len(), 0);

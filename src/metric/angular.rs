@@ -6,7 +6,7 @@
 use super::kernels::Kernels;
 use super::two_means::{two_means, update_mean, MeanSpace};
 use super::{normalize, Space};
-use crate::format::{Layout, Node, NodeBuf, NodeMut};
+use crate::format::{ItemSet, Layout, Node, NodeBuf, NodeMut};
 use crate::random::Kiss64;
 
 const NORM: usize = 4;
@@ -77,7 +77,7 @@ impl Space for Angular {
         d.max(0.0).sqrt()
     }
 
-    fn create_split(&self, items: &[Node<'_>], rng: &mut Kiss64, split: &mut NodeBuf) {
+    fn create_split(&self, items: ItemSet<'_>, rng: &mut Kiss64, split: &mut NodeBuf) {
         let [p, q] = two_means(self, items, rng);
         let mut s = split.node_mut();
         let v = s.floats_mut(V, self.dim);

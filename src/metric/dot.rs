@@ -13,7 +13,7 @@
 use super::kernels::Kernels;
 use super::two_means::{two_means, update_mean, MeanSpace};
 use super::Space;
-use crate::format::{Layout, Node, NodeBuf, NodeMut};
+use crate::format::{ItemSet, Layout, Node, NodeBuf, NodeMut};
 use crate::random::Kiss64;
 
 const DOT_FACTOR: usize = 12;
@@ -119,7 +119,7 @@ impl<const MAIN: bool> Space for Dot<MAIN> {
         }
     }
 
-    fn create_split(&self, items: &[Node<'_>], rng: &mut Kiss64, split: &mut NodeBuf) {
+    fn create_split(&self, items: ItemSet<'_>, rng: &mut Kiss64, split: &mut NodeBuf) {
         let [p, q] = two_means(self, items, rng);
         let (p, q) = (p.node(), q.node());
         let mut s = split.node_mut();

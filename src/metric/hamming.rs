@@ -6,7 +6,7 @@
 
 use super::kernels::Kernels;
 use super::Space;
-use crate::format::{Layout, Node, NodeBuf, NodeMut};
+use crate::format::{ItemSet, Layout, Node, NodeBuf, NodeMut};
 use crate::random::Kiss64;
 
 const V: usize = 16;
@@ -88,14 +88,14 @@ impl Space for Hamming {
         [parent - m as u8 as f32, parent - (!m) as u8 as f32]
     }
 
-    fn create_split(&self, items: &[Node<'_>], rng: &mut Kiss64, split: &mut NodeBuf) {
+    fn create_split(&self, items: ItemSet<'_>, rng: &mut Kiss64, split: &mut NodeBuf) {
         let n_bits = self.words * 64;
         // Whether testing bit index `b` puts items on both sides.
         let splits = |b: usize| {
             let (word, mask) = (b / 64, 1u64 << (63 - b % 64));
             let ones = items
                 .iter()
-                .filter(|x| self.v(**x)[word] & mask != 0)
+                .filter(|&x| self.v(x)[word] & mask != 0)
                 .count();
             ones > 0 && ones < items.len()
         };

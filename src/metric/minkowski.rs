@@ -6,7 +6,7 @@
 use super::kernels::Kernels;
 use super::two_means::{two_means, update_mean, MeanSpace};
 use super::{normalize, Space};
-use crate::format::{Layout, Node, NodeBuf, NodeMut};
+use crate::format::{ItemSet, Layout, Node, NodeBuf, NodeMut};
 use crate::random::Kiss64;
 
 const A: usize = 4;
@@ -71,7 +71,7 @@ impl<const MANHATTAN: bool> Space for Minkowski<MANHATTAN> {
         }
     }
 
-    fn create_split(&self, items: &[Node<'_>], rng: &mut Kiss64, split: &mut NodeBuf) {
+    fn create_split(&self, items: ItemSet<'_>, rng: &mut Kiss64, split: &mut NodeBuf) {
         let [p, q] = two_means(self, items, rng);
         let (p, q) = (self.v(p.node()), self.v(q.node()));
         let mut s = split.node_mut();

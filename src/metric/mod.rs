@@ -9,7 +9,7 @@ pub(crate) mod kernels;
 mod minkowski;
 mod two_means;
 
-use crate::format::{Layout, Node, NodeBuf, NodeMut};
+use crate::format::{ItemSet, Layout, Node, NodeBuf, NodeMut};
 use crate::random::Kiss64;
 use std::fmt;
 use std::str::FromStr;
@@ -143,7 +143,7 @@ pub(crate) trait Space: Sync + Send {
     fn postprocess(&self, _items: &mut [u8], _n_items: usize) {}
 
     /// Fills `split` with a hyperplane separating `items`.
-    fn create_split(&self, items: &[Node<'_>], rng: &mut Kiss64, split: &mut NodeBuf);
+    fn create_split(&self, items: ItemSet<'_>, rng: &mut Kiss64, split: &mut NodeBuf);
 
     /// `distance` from `query` to four items at once, each bit-identical to `distance`.
     fn distances4(&self, query: Node<'_>, items: [Node<'_>; 4]) -> [f32; 4] {

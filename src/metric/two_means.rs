@@ -1,7 +1,7 @@
 //! Annoy's two-means step: the two centroids a float metric's split plane is drawn between.
 
 use super::kernels::{prefetch_record, Kernels, Soon};
-use crate::format::{Node, NodeBuf, NodeMut};
+use crate::format::{ItemSet, Node, NodeBuf, NodeMut};
 use crate::random::Kiss64;
 
 /// Sampled k-means steps per split, as in Annoy.
@@ -29,7 +29,7 @@ pub(crate) trait MeanSpace {
 }
 
 /// Returns the two centroids `(p, q)` for `items` (at least two).
-pub(crate) fn two_means<M: MeanSpace>(m: &M, items: &[Node<'_>], rng: &mut Kiss64) -> [NodeBuf; 2] {
+pub(crate) fn two_means<M: MeanSpace>(m: &M, items: ItemSet<'_>, rng: &mut Kiss64) -> [NodeBuf; 2] {
     let count = items.len();
     let i = rng.index(count);
     let mut j = rng.index(count - 1);
@@ -38,7 +38,7 @@ pub(crate) fn two_means<M: MeanSpace>(m: &M, items: &[Node<'_>], rng: &mut Kiss6
     }
     let start = |k: usize| {
         let mut c = NodeBuf::zeroed(m.node_size());
-        c.node_mut().0.copy_from_slice(items[k].0);
+        c.node_mut().0.copy_from_slice(items.get(k).0);
         if M::COSINE {
             m.normalize(&mut c.node_mut());
         }
@@ -53,12 +53,12 @@ pub(crate) fn two_means<M: MeanSpace>(m: &M, items: &[Node<'_>], rng: &mut Kiss6
     for (step, &k) in samples.iter().enumerate() {
         if let Some(&ahead) = samples.get(step + 8) {
             prefetch_record(
-                &items[ahead].0[m.vector_offset()..],
+                &items.get(ahead).0[m.vector_offset()..],
                 usize::MAX,
                 Soon::Later,
             );
         }
-        let item = items[k];
+        let item = items.get(k);
         let ([dp, dq], [pp, qp]) = m.distances2(p.node(), q.node(), item);
         let di = ic as f32 * dp;
         let dj = jc as f32 * dq;
