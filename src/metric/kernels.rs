@@ -164,7 +164,17 @@ fn prefetch(p: *const u8, soon: Soon) {
             Soon::Later => _mm_prefetch::<_MM_HINT_T1>(p.cast()),
         }
     };
-    #[cfg(not(target_arch = "x86_64"))]
+    #[cfg(target_arch = "aarch64")]
+    // SAFETY: PRFM is a hint; it never faults, reads nothing into registers and writes nothing.
+    unsafe {
+        match soon {
+            Soon::Next => std::arch::asm!("prfm pldl1keep, [{0}]", in(reg) p,
+                options(nostack, readonly, preserves_flags)),
+            Soon::Later => std::arch::asm!("prfm pldl2keep, [{0}]", in(reg) p,
+                options(nostack, readonly, preserves_flags)),
+        }
+    };
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
     let _ = (p, soon);
 }
 
