@@ -183,7 +183,7 @@ impl NodeBuf {
 /// Panics if the bytes are not aligned for `T`: every buffer this crate reads from is 8-byte
 /// aligned (a `Vec<u64>` or a page-aligned map) and every node size and field offset is a
 /// multiple of the element size, so this never fires on the library's own buffers.
-fn cast_slice<T: Plain>(bytes: &[u8]) -> &[T] {
+pub(crate) fn cast_slice<T: Plain>(bytes: &[u8]) -> &[T] {
     assert!(bytes.as_ptr().align_offset(std::mem::align_of::<T>()) == 0);
     // SAFETY: the pointer is aligned for T (checked above), the length is a whole number of Ts
     // (callers slice `n * size_of::<T>()` bytes), and `Plain` types accept any bit pattern.
@@ -195,7 +195,7 @@ fn cast_slice<T: Plain>(bytes: &[u8]) -> &[T] {
     }
 }
 
-fn cast_slice_mut<T: Plain>(bytes: &mut [u8]) -> &mut [T] {
+pub(crate) fn cast_slice_mut<T: Plain>(bytes: &mut [u8]) -> &mut [T] {
     assert!(bytes.as_ptr().align_offset(std::mem::align_of::<T>()) == 0);
     // SAFETY: as in `cast_slice`; the exclusive borrow of the bytes is moved into the result.
     unsafe {
@@ -220,6 +220,8 @@ pub(crate) fn words_as_bytes_mut(words: &mut [u64]) -> &mut [u8] {
 pub(crate) trait Plain: Copy {}
 impl Plain for f32 {}
 impl Plain for u64 {}
+impl Plain for i32 {}
+impl Plain for u8 {}
 
 /// Finds the roots of a file's trees and its item count (spec section 1.7).
 ///

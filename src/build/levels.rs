@@ -13,6 +13,7 @@
 use super::recursive::{
     count_ones, side_code, stable_partition, Buffers, MARGIN_CHUNK, ON_PLANE, SIDE_0, SIDE_1,
 };
+use super::table::Table;
 use super::{Tree, TreeBuilder, MAX_GROUP};
 use crate::format::NodeBuf;
 use crate::metric::kernels::{prefetch_record, Soon};
@@ -55,7 +56,7 @@ struct Growing {
     rng: Kiss64,
     tree: Tree,
     /// The tree's items, each waiting node owning a contiguous run.
-    ids: Vec<i32>,
+    ids: Table<i32>,
     waiting: Vec<Waiting>,
     /// Small nodes, finished depth-first once no large node is left.
     small: Vec<Waiting>,
@@ -99,7 +100,7 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
             .map(|seed| Growing {
                 rng: Kiss64::new(seed),
                 tree: Tree::new(node_size),
-                ids: all.clone(),
+                ids: Table::copied(&all),
                 waiting: vec![Waiting {
                     start: 0,
                     len: all.len(),
@@ -112,7 +113,7 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
         drop(all);
         let group = trees.len();
         debug_assert!(group <= MAX_GROUP);
-        let mut slots = vec![NOT_SPLIT; self.n_items * group];
+        let mut slots = Table::filled(self.n_items * group, NOT_SPLIT);
         let mut splits: Vec<LevelSplit> = Vec::new();
         loop {
             // 1. Finish the small nodes, draw planes for the large ones.

@@ -13,6 +13,7 @@
 
 mod levels;
 mod recursive;
+mod table;
 
 use crate::error::{Error, Result};
 use crate::format::{ItemSet, Layout, Node, NodeMut};
