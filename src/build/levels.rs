@@ -169,7 +169,7 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
                 for split in &splits {
                     let g = &trees[split.tree];
                     let ids = &g.ids[split.node.start..split.node.start + split.node.len];
-                    self.node_margins(split, ids, &mut slots, group, &mut buf);
+                    self.node_side_codes(split, ids, &mut slots, group, &mut buf);
                 }
             }
 
@@ -282,8 +282,9 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
         }
     }
 
-    /// The margins of one split's items, gathered by id (for levels where few items take part).
-    fn node_margins(
+    /// The side codes of one split's items, gathered by id (for levels where few items take
+    /// part).
+    fn node_side_codes(
         &self,
         split: &LevelSplit,
         ids: &[i32],
