@@ -113,7 +113,9 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
         drop(all);
         let group = trees.len();
         debug_assert!(group <= MAX_GROUP);
-        let mut slots = Table::filled(self.n_items * group, NOT_SPLIT);
+        let mut slot_table = Table::filled(self.n_items * group, NOT_SPLIT);
+        // One view for the whole loop: the per-item accesses below skip the map's deref.
+        let slots: &mut [u8] = &mut slot_table;
         let mut splits: Vec<LevelSplit> = Vec::new();
         loop {
             // 1. Finish the small nodes, draw planes for the large ones.
@@ -169,7 +171,7 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
                 for split in &splits {
                     let g = &trees[split.tree];
                     let ids = &g.ids[split.node.start..split.node.start + split.node.len];
-                    self.node_side_codes(split, ids, &mut slots, group, &mut buf);
+                    self.node_side_codes(split, ids, slots, group, &mut buf);
                 }
             }
 
@@ -217,7 +219,7 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
                 });
             }
         }
-        drop(slots);
+        drop(slot_table);
         // 4. Each tree finishes its small nodes and goes.
         for mut g in trees {
             for node in std::mem::take(&mut g.small) {

@@ -171,7 +171,7 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
                         break;
                     }
                     // The last groups leave threads idle: let them share the large splits.
-                    let share = n_threads > 1 && plan.is_last_round(g, n_threads);
+                    let share = n_threads > 1 && plan.is_last_round(g);
                     let seeds = numbers.clone().map(|t| seed.wrapping_add(t as u64));
                     let mut numbers = numbers;
                     self.build_group(seeds, share, |tree| {
@@ -251,8 +251,8 @@ impl GroupPlan {
     }
 
     /// Whether fewer groups than threads remain once `g` starts.
-    fn is_last_round(&self, g: usize, n_threads: usize) -> bool {
-        self.limit.is_some() && g + n_threads > self.n_groups
+    fn is_last_round(&self, g: usize) -> bool {
+        self.limit.is_some() && g + self.n_threads > self.n_groups
     }
 }
 

@@ -142,13 +142,13 @@ pub(crate) fn available() -> Vec<&'static Kernels> {
 }
 
 /// How soon a prefetched line is needed.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 pub(crate) enum Soon {
     /// Within the next few hundred cycles: into the first-level cache.
     Next,
     /// Later: into the second-level cache only. Such requests do not hold the few first-level
-    /// miss buffers while memory answers, so many more can be in flight (on AMD Zen 4, 24-d to
-    /// 384-d queries measured 1.25-1.75x faster than with first-level hints).
+    /// miss buffers while memory answers, so many more can be in flight (see the query's
+    /// `ahead_hint` for what that measured).
     Later,
 }
 
