@@ -157,8 +157,41 @@ impl MeanSpace for Angular {
             weight,
             count,
         );
-        // |p'|² of p' = (c·p + x/|x|)/(c+1), from |p|² and p·x instead of another pass over
-        // p: it is on the critical path of two-means' 200 dependent steps.
+        self.update_norm(p, weight, count, product);
+    }
+
+    fn update_then_distances2(
+        &self,
+        p: &mut NodeMut<'_>,
+        other: Node<'_>,
+        item: Node<'_>,
+        weight: f32,
+        count: i32,
+        product: f32,
+        next: Node<'_>,
+    ) -> ([f32; 2], [f32; 2]) {
+        let [pn, on] = (self.k.update_then_dot2)(
+            p.floats_mut(V, self.dim),
+            self.v(item),
+            count as f32,
+            1.0 / weight,
+            self.v(other),
+            self.v(next),
+        );
+        self.update_norm(p, weight, count, product);
+        let nn = self.squared_norm(next);
+        let distances = [
+            cosine_distance(self.squared_norm(p.as_node()), nn, pn),
+            cosine_distance(self.squared_norm(other), nn, on),
+        ];
+        (distances, [pn, on])
+    }
+}
+
+impl Angular {
+    /// |p'|² of p' = (c·p + x/|x|)/(c+1), from |p|² and p·x instead of another pass over p:
+    /// it is on the critical path of two-means' 200 dependent steps.
+    fn update_norm(&self, p: &mut NodeMut<'_>, weight: f32, count: i32, product: f32) {
         let c = count as f32;
         let pp = p.as_node().f32_at(NORM);
         let norm = (c * c * pp + 2.0 * c * product / weight + 1.0) / ((c + 1.0) * (c + 1.0));

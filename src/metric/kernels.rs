@@ -17,6 +17,8 @@ use std::sync::OnceLock;
 pub(crate) type Kernel = fn(&[f32], &[f32]) -> f32;
 pub(crate) type Kernel2 = fn(&[f32], [&[f32]; 2]) -> [f32; 2];
 pub(crate) type Kernel4 = fn(&[f32], [&[f32]; 4]) -> [f32; 4];
+/// `mean_update(p, x, count, inv_weight)`, then a build sum of `next` with `[p, other]`.
+pub(crate) type UpdateThen2 = fn(&mut [f32], &[f32], f32, f32, &[f32], &[f32]) -> [f32; 2];
 
 /// One implementation of each kernel.
 pub(crate) struct Kernels {
@@ -40,6 +42,11 @@ pub(crate) struct Kernels {
     pub build_dot2: Kernel2,
     pub build_euclidean2: Kernel2,
     pub build_manhattan2: Kernel2,
+    /// `mean_update` and then `build_*2`, with the same results, in one pass: two-means' chain
+    /// of dependent steps goes from the new centroid straight into the next distances.
+    pub update_then_dot2: UpdateThen2,
+    pub update_then_euclidean2: UpdateThen2,
+    pub update_then_manhattan2: UpdateThen2,
 }
 
 /// The running-mean step, written plainly so each kernel set compiles it for its own vector
@@ -113,6 +120,18 @@ static PORTABLE: Kernels = Kernels {
     build_dot2: portable::wide::<PRODUCT, 2>,
     build_euclidean2: portable::wide::<SQUARED, 2>,
     build_manhattan2: portable::wide::<ABSOLUTE, 2>,
+    update_then_dot2: |p, x, c, w, other, next| {
+        mean_update_lanes(p, x, c, w);
+        portable::wide::<PRODUCT, 2>(next, [p, other])
+    },
+    update_then_euclidean2: |p, x, c, w, other, next| {
+        mean_update_lanes(p, x, c, w);
+        portable::wide::<SQUARED, 2>(next, [p, other])
+    },
+    update_then_manhattan2: |p, x, c, w, other, next| {
+        mean_update_lanes(p, x, c, w);
+        portable::wide::<ABSOLUTE, 2>(next, [p, other])
+    },
 };
 
 /// The best kernels this CPU supports.
@@ -249,6 +268,18 @@ mod aarch64 {
         build_dot2: wide::<PRODUCT, 2>,
         build_euclidean2: wide::<SQUARED, 2>,
         build_manhattan2: wide::<ABSOLUTE, 2>,
+        update_then_dot2: |p, x, c, w, other, next| {
+            super::mean_update_lanes(p, x, c, w);
+            wide::<PRODUCT, 2>(next, [p, other])
+        },
+        update_then_euclidean2: |p, x, c, w, other, next| {
+            super::mean_update_lanes(p, x, c, w);
+            wide::<SQUARED, 2>(next, [p, other])
+        },
+        update_then_manhattan2: |p, x, c, w, other, next| {
+            super::mean_update_lanes(p, x, c, w);
+            wide::<ABSOLUTE, 2>(next, [p, other])
+        },
         // The exact sums and the mean update (which the compiler vectorises).
         ..super::PORTABLE
     };
@@ -363,6 +394,9 @@ mod x86 {
         build_dot2: wide_avx2::<PRODUCT, 2>,
         build_euclidean2: wide_avx2::<SQUARED, 2>,
         build_manhattan2: wide_avx2::<ABSOLUTE, 2>,
+        update_then_dot2: update_then_avx2::<PRODUCT>,
+        update_then_euclidean2: update_then_avx2::<SQUARED>,
+        update_then_manhattan2: update_then_avx2::<ABSOLUTE>,
     };
 
     pub(super) static AVX512: Kernels = Kernels {
@@ -382,7 +416,35 @@ mod x86 {
         build_dot2: wide_avx512::<PRODUCT, 2>,
         build_euclidean2: wide_avx512::<SQUARED, 2>,
         build_manhattan2: wide_avx512::<ABSOLUTE, 2>,
+        update_then_dot2: update_then_avx512::<PRODUCT>,
+        update_then_euclidean2: update_then_avx512::<SQUARED>,
+        update_then_manhattan2: update_then_avx512::<ABSOLUTE>,
     };
+
+    fn update_then_avx2<const TERM: u8>(
+        p: &mut [f32],
+        x: &[f32],
+        count: f32,
+        inv_weight: f32,
+        other: &[f32],
+        next: &[f32],
+    ) -> [f32; 2] {
+        // SAFETY: only reachable through the AVX2 tables, chosen after feature detection.
+        unsafe { mean_update_avx2(p, x, count, inv_weight) };
+        wide_avx2::<TERM, 2>(next, [p, other])
+    }
+
+    fn update_then_avx512<const TERM: u8>(
+        p: &mut [f32],
+        x: &[f32],
+        count: f32,
+        inv_weight: f32,
+        other: &[f32],
+        next: &[f32],
+    ) -> [f32; 2] {
+        // SAFETY: only reachable through the AVX512 table, chosen after feature detection.
+        unsafe { avx512_update_then::<TERM>(p, x, count, inv_weight, other, next) }
+    }
 
     fn wide_avx2<const TERM: u8, const W: usize>(q: &[f32], xs: [&[f32]; W]) -> [f32; W] {
         // SAFETY: only reachable through the AVX2 table, chosen after feature detection.
@@ -438,7 +500,10 @@ mod x86 {
         result
     }
 
-    /// Four accumulators per sum, 64 floats a step: for sums whose order is free.
+    /// Four accumulators per sum, 64 floats a step: for sums whose order is free. What is left
+    /// after the 64-float steps goes 16 floats at a time into the first accumulator, the last
+    /// ones loaded under a mask (zeros add nothing): no scalar tail, and an order that
+    /// `avx512_update_then` can follow exactly.
     #[target_feature(enable = "avx512f,avx2,fma")]
     unsafe fn avx512_wide<const TERM: u8, const W: usize>(q: &[f32], xs: [&[f32]; W]) -> [f32; W] {
         let n = q.len();
@@ -470,25 +535,96 @@ mod x86 {
             }
             i += 64;
         }
-        let mut lane = 0;
-        while i + 16 <= n {
-            // SAFETY: i + 16 <= n <= every slice's length, so the loads are in bounds.
-            let y = unsafe { _mm512_loadu_ps(q.as_ptr().add(i)) };
+        while i < n {
+            let mask: __mmask16 = if n - i >= 16 { !0 } else { (1 << (n - i)) - 1 };
+            // SAFETY: the mask keeps the loads within i..n, inside every slice.
+            let y = unsafe { _mm512_maskz_loadu_ps(mask, q.as_ptr().add(i)) };
             for w in 0..W {
                 // SAFETY: as above.
-                let x = unsafe { _mm512_loadu_ps(xs[w].as_ptr().add(i)) };
-                acc[w][lane] = step!(x, y, acc[w][lane]);
+                let x = unsafe { _mm512_maskz_loadu_ps(mask, xs[w].as_ptr().add(i)) };
+                acc[w][0] = step!(x, y, acc[w][0]);
             }
-            lane += 1;
             i += 16;
         }
-        let mut result = [0.0f32; W];
-        for w in 0..W {
+        std::array::from_fn(|w| {
             let [a, b, c, d] = acc[w];
-            let t = _mm512_add_ps(_mm512_add_ps(a, b), _mm512_add_ps(c, d));
-            result[w] = tail::<TERM>(&q[i..], &xs[w][i..n], _mm512_reduce_add_ps(t));
+            _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a, b), _mm512_add_ps(c, d)))
+        })
+    }
+
+    /// `mean_update_lanes` and then `avx512_wide::<TERM, 2>(next, [p, other])`, bit for bit,
+    /// with each new register of `p` used as soon as it is made.
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    unsafe fn avx512_update_then<const TERM: u8>(
+        p: &mut [f32],
+        x: &[f32],
+        count: f32,
+        inv_weight: f32,
+        other: &[f32],
+        next: &[f32],
+    ) -> [f32; 2] {
+        let n = p.len();
+        assert!(x.len() >= n && other.len() >= n && next.len() >= n);
+        macro_rules! step {
+            ($x:expr, $y:expr, $acc:expr) => {
+                match TERM {
+                    PRODUCT => _mm512_fmadd_ps($x, $y, $acc),
+                    SQUARED => {
+                        let d = _mm512_sub_ps($x, $y);
+                        _mm512_fmadd_ps(d, d, $acc)
+                    }
+                    _ => _mm512_add_ps($acc, _mm512_abs_ps(_mm512_sub_ps($x, $y))),
+                }
+            };
         }
-        result
+        let (c, w) = (_mm512_set1_ps(count), _mm512_set1_ps(inv_weight));
+        let inv_next = _mm512_set1_ps(1.0 / (count + 1.0));
+        let mean = |pz, xz| {
+            _mm512_mul_ps(
+                _mm512_add_ps(_mm512_mul_ps(pz, c), _mm512_mul_ps(xz, w)),
+                inv_next,
+            )
+        };
+        let mut acc = [[_mm512_setzero_ps(); 4]; 2];
+        let mut i = 0;
+        while i + 64 <= n {
+            for (lane, at) in (i..i + 64).step_by(16).enumerate() {
+                // SAFETY: at + 16 <= n <= every slice's length, so the loads and the store are
+                // in bounds.
+                unsafe {
+                    let pz = mean(
+                        _mm512_loadu_ps(p.as_ptr().add(at)),
+                        _mm512_loadu_ps(x.as_ptr().add(at)),
+                    );
+                    _mm512_storeu_ps(p.as_mut_ptr().add(at), pz);
+                    let y = _mm512_loadu_ps(next.as_ptr().add(at));
+                    acc[0][lane] = step!(pz, y, acc[0][lane]);
+                    let oz = _mm512_loadu_ps(other.as_ptr().add(at));
+                    acc[1][lane] = step!(oz, y, acc[1][lane]);
+                }
+            }
+            i += 64;
+        }
+        while i < n {
+            let mask: __mmask16 = if n - i >= 16 { !0 } else { (1 << (n - i)) - 1 };
+            // SAFETY: the mask keeps the loads and the store within i..n, inside every slice.
+            unsafe {
+                let pz = mean(
+                    _mm512_maskz_loadu_ps(mask, p.as_ptr().add(i)),
+                    _mm512_maskz_loadu_ps(mask, x.as_ptr().add(i)),
+                );
+                _mm512_mask_storeu_ps(p.as_mut_ptr().add(i), mask, pz);
+                let y = _mm512_maskz_loadu_ps(mask, next.as_ptr().add(i));
+                acc[0][0] = step!(pz, y, acc[0][0]);
+                let oz = _mm512_maskz_loadu_ps(mask, other.as_ptr().add(i));
+                acc[1][0] = step!(oz, y, acc[1][0]);
+            }
+            i += 16;
+        }
+        std::array::from_fn(|w| {
+            let [a, b, c, d] = acc[w];
+            _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a, b), _mm512_add_ps(c, d)))
+        })
     }
 
     #[target_feature(enable = "avx2,fma")]
@@ -707,6 +843,28 @@ mod tests {
                             k.name
                         );
                     }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn fused_updates_are_bit_identical_to_update_then_sums() {
+        for n in [1, 5, 16, 23, 40, 64, 100, 128, 200, 384] {
+            let (x, other, next) = (data(n, 5), data(n, 9), data(n, 21));
+            for k in available() {
+                for (fused, sums) in [
+                    (k.update_then_dot2, k.build_dot2),
+                    (k.update_then_euclidean2, k.build_euclidean2),
+                    (k.update_then_manhattan2, k.build_manhattan2),
+                ] {
+                    let (mut fused_p, mut p) = (data(n, 2), data(n, 2));
+                    let got = fused(&mut fused_p, &x, 3.0, 0.5, &other, &next);
+                    (k.mean_update)(&mut p, &x, 3.0, 0.5);
+                    let want = sums(&next, [&p, &other]);
+                    let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(&fused_p), bits(&p), "{} n={n}", k.name);
+                    assert_eq!(bits(&got), bits(&want), "{} n={n}", k.name);
                 }
             }
         }

@@ -132,6 +132,33 @@ impl<const MANHATTAN: bool> MeanSpace for Minkowski<MANHATTAN> {
         1.0
     }
 
+    fn update_then_distances2(
+        &self,
+        p: &mut NodeMut<'_>,
+        other: Node<'_>,
+        item: Node<'_>,
+        weight: f32,
+        count: i32,
+        _: f32,
+        next: Node<'_>,
+    ) -> ([f32; 2], [f32; 2]) {
+        let kernel = if MANHATTAN {
+            self.k.update_then_manhattan2
+        } else {
+            self.k.update_then_euclidean2
+        };
+        let p = p.floats_mut(V, self.dim);
+        let d = kernel(
+            p,
+            self.v(item),
+            count as f32,
+            1.0 / weight,
+            self.v(other),
+            self.v(next),
+        );
+        (d, [0.0; 2])
+    }
+
     fn update(&self, p: &mut NodeMut<'_>, item: Node<'_>, weight: f32, count: i32, _: f32) {
         update_mean(
             self.k,

@@ -26,6 +26,22 @@ pub(crate) trait MeanSpace {
     /// `p = (p·count + item/weight) / (count+1)`, derived fields included; `product` is
     /// `p·item` from `distances2`.
     fn update(&self, p: &mut NodeMut<'_>, item: Node<'_>, weight: f32, count: i32, product: f32);
+    /// `update(p, …)`, then `distances2(p, other, next)`: where a metric fuses the two, the
+    /// next step's distances start from the new centroid without storing and reloading it.
+    #[allow(clippy::too_many_arguments)]
+    fn update_then_distances2(
+        &self,
+        p: &mut NodeMut<'_>,
+        other: Node<'_>,
+        item: Node<'_>,
+        weight: f32,
+        count: i32,
+        product: f32,
+        next: Node<'_>,
+    ) -> ([f32; 2], [f32; 2]) {
+        self.update(p, item, weight, count, product);
+        self.distances2(p.as_node(), other, next)
+    }
 }
 
 /// Returns the two centroids `(p, q)` for `items` (at least two).
@@ -50,6 +66,8 @@ pub(crate) fn two_means<M: MeanSpace>(m: &M, items: ItemSet<'_>, rng: &mut Kiss6
     // The samples do not depend on the data, so draw them up front (the same sequence) and
     // ask for each sample's record (into the second-level cache) eight steps before it is needed.
     let samples: [usize; ITERATIONS] = std::array::from_fn(|_| rng.index(count));
+    // The distances of the step's sample, when the last step's update measured them.
+    let mut measured = None;
     for (step, &k) in samples.iter().enumerate() {
         if let Some(&ahead) = samples.get(step + 8) {
             prefetch_record(
@@ -59,7 +77,9 @@ pub(crate) fn two_means<M: MeanSpace>(m: &M, items: ItemSet<'_>, rng: &mut Kiss6
             );
         }
         let item = items.get(k);
-        let ([dp, dq], [pp, qp]) = m.distances2(p.node(), q.node(), item);
+        let ([dp, dq], [pp, qp]) = measured
+            .take()
+            .unwrap_or_else(|| m.distances2(p.node(), q.node(), item));
         let di = ic as f32 * dp;
         let dj = jc as f32 * dq;
         let weight = if M::COSINE { m.weight(item) } else { 1.0 };
@@ -67,11 +87,40 @@ pub(crate) fn two_means<M: MeanSpace>(m: &M, items: ItemSet<'_>, rng: &mut Kiss6
         if weight.is_nan() || weight <= 0.0 {
             continue;
         }
+        // The next sample, whose distances the update measures on the way.
+        let next = samples.get(step + 1).map(|&k| items.get(k));
         if di < dj {
-            m.update(&mut p.node_mut(), item, weight, ic, pp);
+            match next {
+                Some(next) => {
+                    measured = Some(m.update_then_distances2(
+                        &mut p.node_mut(),
+                        q.node(),
+                        item,
+                        weight,
+                        ic,
+                        pp,
+                        next,
+                    ));
+                }
+                None => m.update(&mut p.node_mut(), item, weight, ic, pp),
+            }
             ic += 1;
         } else if dj < di {
-            m.update(&mut q.node_mut(), item, weight, jc, qp);
+            match next {
+                Some(next) => {
+                    let ([dq, dp], [qp, pp]) = m.update_then_distances2(
+                        &mut q.node_mut(),
+                        p.node(),
+                        item,
+                        weight,
+                        jc,
+                        qp,
+                        next,
+                    );
+                    measured = Some(([dp, dq], [pp, qp]));
+                }
+                None => m.update(&mut q.node_mut(), item, weight, jc, qp),
+            }
             jc += 1;
         }
     }
