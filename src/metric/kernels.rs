@@ -500,6 +500,36 @@ mod x86 {
         result
     }
 
+    /// One term of an AVX-512 build sum, added to `acc`. A macro, not a closure or a function:
+    /// it expands inside each kernel, compiled with that kernel's features.
+    macro_rules! avx512_term {
+        ($term:expr, $x:expr, $y:expr, $acc:expr) => {
+            match $term {
+                PRODUCT => _mm512_fmadd_ps($x, $y, $acc),
+                SQUARED => {
+                    let d = _mm512_sub_ps($x, $y);
+                    _mm512_fmadd_ps(d, d, $acc)
+                }
+                _ => _mm512_add_ps($acc, _mm512_abs_ps(_mm512_sub_ps($x, $y))),
+            }
+        };
+    }
+
+    /// The mask of the next 16 of `remaining` floats.
+    fn mask16(remaining: usize) -> __mmask16 {
+        if remaining >= 16 {
+            !0
+        } else {
+            (1 << remaining) - 1
+        }
+    }
+
+    /// A build sum's four accumulators added up.
+    #[target_feature(enable = "avx512f")]
+    fn avx512_total([a, b, c, d]: [__m512; 4]) -> f32 {
+        _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a, b), _mm512_add_ps(c, d)))
+    }
+
     /// Four accumulators per sum, 64 floats a step: for sums whose order is free. What is left
     /// after the 64-float steps goes 16 floats at a time into the first accumulator, the last
     /// ones loaded under a mask (zeros add nothing): no scalar tail, and an order that
@@ -508,19 +538,6 @@ mod x86 {
     unsafe fn avx512_wide<const TERM: u8, const W: usize>(q: &[f32], xs: [&[f32]; W]) -> [f32; W] {
         let n = q.len();
         assert!(xs.iter().all(|x| x.len() >= n));
-        // A macro, not a closure: closures would not be compiled with this function's features.
-        macro_rules! step {
-            ($x:expr, $y:expr, $acc:expr) => {
-                match TERM {
-                    PRODUCT => _mm512_fmadd_ps($x, $y, $acc),
-                    SQUARED => {
-                        let d = _mm512_sub_ps($x, $y);
-                        _mm512_fmadd_ps(d, d, $acc)
-                    }
-                    _ => _mm512_add_ps($acc, _mm512_abs_ps(_mm512_sub_ps($x, $y))),
-                }
-            };
-        }
         let mut acc = [[_mm512_setzero_ps(); 4]; W];
         let mut i = 0;
         while i + 64 <= n {
@@ -530,26 +547,23 @@ mod x86 {
                 for w in 0..W {
                     // SAFETY: as above.
                     let x = unsafe { _mm512_loadu_ps(xs[w].as_ptr().add(at)) };
-                    acc[w][lane] = step!(x, y, acc[w][lane]);
+                    acc[w][lane] = avx512_term!(TERM, x, y, acc[w][lane]);
                 }
             }
             i += 64;
         }
         while i < n {
-            let mask: __mmask16 = if n - i >= 16 { !0 } else { (1 << (n - i)) - 1 };
+            let mask = mask16(n - i);
             // SAFETY: the mask keeps the loads within i..n, inside every slice.
             let y = unsafe { _mm512_maskz_loadu_ps(mask, q.as_ptr().add(i)) };
             for w in 0..W {
                 // SAFETY: as above.
                 let x = unsafe { _mm512_maskz_loadu_ps(mask, xs[w].as_ptr().add(i)) };
-                acc[w][0] = step!(x, y, acc[w][0]);
+                acc[w][0] = avx512_term!(TERM, x, y, acc[w][0]);
             }
             i += 16;
         }
-        std::array::from_fn(|w| {
-            let [a, b, c, d] = acc[w];
-            _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a, b), _mm512_add_ps(c, d)))
-        })
+        acc.map(|sums| avx512_total(sums))
     }
 
     /// `mean_update_lanes` and then `avx512_wide::<TERM, 2>(next, [p, other])`, bit for bit,
@@ -565,26 +579,16 @@ mod x86 {
     ) -> [f32; 2] {
         let n = p.len();
         assert!(x.len() >= n && other.len() >= n && next.len() >= n);
-        macro_rules! step {
-            ($x:expr, $y:expr, $acc:expr) => {
-                match TERM {
-                    PRODUCT => _mm512_fmadd_ps($x, $y, $acc),
-                    SQUARED => {
-                        let d = _mm512_sub_ps($x, $y);
-                        _mm512_fmadd_ps(d, d, $acc)
-                    }
-                    _ => _mm512_add_ps($acc, _mm512_abs_ps(_mm512_sub_ps($x, $y))),
-                }
-            };
-        }
         let (c, w) = (_mm512_set1_ps(count), _mm512_set1_ps(inv_weight));
         let inv_next = _mm512_set1_ps(1.0 / (count + 1.0));
-        let mean = |pz, xz| {
-            _mm512_mul_ps(
-                _mm512_add_ps(_mm512_mul_ps(pz, c), _mm512_mul_ps(xz, w)),
-                inv_next,
-            )
-        };
+        macro_rules! mean {
+            ($pz:expr, $xz:expr) => {
+                _mm512_mul_ps(
+                    _mm512_add_ps(_mm512_mul_ps($pz, c), _mm512_mul_ps($xz, w)),
+                    inv_next,
+                )
+            };
+        }
         let mut acc = [[_mm512_setzero_ps(); 4]; 2];
         let mut i = 0;
         while i + 64 <= n {
@@ -592,39 +596,36 @@ mod x86 {
                 // SAFETY: at + 16 <= n <= every slice's length, so the loads and the store are
                 // in bounds.
                 unsafe {
-                    let pz = mean(
+                    let pz = mean!(
                         _mm512_loadu_ps(p.as_ptr().add(at)),
-                        _mm512_loadu_ps(x.as_ptr().add(at)),
+                        _mm512_loadu_ps(x.as_ptr().add(at))
                     );
                     _mm512_storeu_ps(p.as_mut_ptr().add(at), pz);
                     let y = _mm512_loadu_ps(next.as_ptr().add(at));
-                    acc[0][lane] = step!(pz, y, acc[0][lane]);
+                    acc[0][lane] = avx512_term!(TERM, pz, y, acc[0][lane]);
                     let oz = _mm512_loadu_ps(other.as_ptr().add(at));
-                    acc[1][lane] = step!(oz, y, acc[1][lane]);
+                    acc[1][lane] = avx512_term!(TERM, oz, y, acc[1][lane]);
                 }
             }
             i += 64;
         }
         while i < n {
-            let mask: __mmask16 = if n - i >= 16 { !0 } else { (1 << (n - i)) - 1 };
+            let mask = mask16(n - i);
             // SAFETY: the mask keeps the loads and the store within i..n, inside every slice.
             unsafe {
-                let pz = mean(
+                let pz = mean!(
                     _mm512_maskz_loadu_ps(mask, p.as_ptr().add(i)),
-                    _mm512_maskz_loadu_ps(mask, x.as_ptr().add(i)),
+                    _mm512_maskz_loadu_ps(mask, x.as_ptr().add(i))
                 );
                 _mm512_mask_storeu_ps(p.as_mut_ptr().add(i), mask, pz);
                 let y = _mm512_maskz_loadu_ps(mask, next.as_ptr().add(i));
-                acc[0][0] = step!(pz, y, acc[0][0]);
+                acc[0][0] = avx512_term!(TERM, pz, y, acc[0][0]);
                 let oz = _mm512_maskz_loadu_ps(mask, other.as_ptr().add(i));
-                acc[1][0] = step!(oz, y, acc[1][0]);
+                acc[1][0] = avx512_term!(TERM, oz, y, acc[1][0]);
             }
             i += 16;
         }
-        std::array::from_fn(|w| {
-            let [a, b, c, d] = acc[w];
-            _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a, b), _mm512_add_ps(c, d)))
-        })
+        acc.map(|sums| avx512_total(sums))
     }
 
     #[target_feature(enable = "avx2,fma")]
