@@ -120,18 +120,9 @@ static PORTABLE: Kernels = Kernels {
     build_dot2: portable::wide::<PRODUCT, 2>,
     build_euclidean2: portable::wide::<SQUARED, 2>,
     build_manhattan2: portable::wide::<ABSOLUTE, 2>,
-    update_then_dot2: |p, x, c, w, other, next| {
-        mean_update_lanes(p, x, c, w);
-        portable::wide::<PRODUCT, 2>(next, [p, other])
-    },
-    update_then_euclidean2: |p, x, c, w, other, next| {
-        mean_update_lanes(p, x, c, w);
-        portable::wide::<SQUARED, 2>(next, [p, other])
-    },
-    update_then_manhattan2: |p, x, c, w, other, next| {
-        mean_update_lanes(p, x, c, w);
-        portable::wide::<ABSOLUTE, 2>(next, [p, other])
-    },
+    update_then_dot2: portable::update_then::<PRODUCT>,
+    update_then_euclidean2: portable::update_then::<SQUARED>,
+    update_then_manhattan2: portable::update_then::<ABSOLUTE>,
 };
 
 /// The best kernels this CPU supports.
@@ -206,10 +197,22 @@ pub(crate) fn prefetch_record(record: &[u8], bytes: usize, soon: Soon) {
 }
 
 mod portable {
-    use super::{wide_sums, ABSOLUTE, PRODUCT, SQUARED};
+    use super::{mean_update_lanes, wide_sums, ABSOLUTE, PRODUCT, SQUARED};
 
     pub(super) fn wide<const TERM: u8, const W: usize>(q: &[f32], xs: [&[f32]; W]) -> [f32; W] {
         wide_sums::<TERM, W, 16, { cfg!(target_arch = "aarch64") }>(q, xs)
+    }
+
+    pub(super) fn update_then<const TERM: u8>(
+        p: &mut [f32],
+        x: &[f32],
+        count: f32,
+        inv_weight: f32,
+        other: &[f32],
+        next: &[f32],
+    ) -> [f32; 2] {
+        mean_update_lanes(p, x, count, inv_weight);
+        wide::<TERM, 2>(next, [p, other])
     }
 
     #[inline(always)]
@@ -268,21 +271,25 @@ mod aarch64 {
         build_dot2: wide::<PRODUCT, 2>,
         build_euclidean2: wide::<SQUARED, 2>,
         build_manhattan2: wide::<ABSOLUTE, 2>,
-        update_then_dot2: |p, x, c, w, other, next| {
-            super::mean_update_lanes(p, x, c, w);
-            wide::<PRODUCT, 2>(next, [p, other])
-        },
-        update_then_euclidean2: |p, x, c, w, other, next| {
-            super::mean_update_lanes(p, x, c, w);
-            wide::<SQUARED, 2>(next, [p, other])
-        },
-        update_then_manhattan2: |p, x, c, w, other, next| {
-            super::mean_update_lanes(p, x, c, w);
-            wide::<ABSOLUTE, 2>(next, [p, other])
-        },
+        update_then_dot2: update_then::<PRODUCT>,
+        update_then_euclidean2: update_then::<SQUARED>,
+        update_then_manhattan2: update_then::<ABSOLUTE>,
         // The exact sums and the mean update (which the compiler vectorises).
         ..super::PORTABLE
     };
+
+    /// `mean_update` and then `wide::<TERM, 2>(next, [p, other])`.
+    fn update_then<const TERM: u8>(
+        p: &mut [f32],
+        x: &[f32],
+        count: f32,
+        inv_weight: f32,
+        other: &[f32],
+        next: &[f32],
+    ) -> [f32; 2] {
+        super::mean_update_lanes(p, x, count, inv_weight);
+        wide::<TERM, 2>(next, [p, other])
+    }
 
     /// Four accumulators of four lanes per sum, 16 floats a step.
     fn wide<const TERM: u8, const W: usize>(q: &[f32], xs: [&[f32]; W]) -> [f32; W] {

@@ -89,38 +89,30 @@ pub(crate) fn two_means<M: MeanSpace>(m: &M, items: ItemSet<'_>, rng: &mut Kiss6
         }
         // The next sample, whose distances the update measures on the way.
         let next = samples.get(step + 1).map(|&k| items.get(k));
-        if di < dj {
+        // Updates `target` and returns the next sample's distances to `[target, other]`.
+        let update = |target: &mut NodeBuf, other: &NodeBuf, count: i32, product: f32| {
+            let mut target = target.node_mut();
             match next {
-                Some(next) => {
-                    measured = Some(m.update_then_distances2(
-                        &mut p.node_mut(),
-                        q.node(),
-                        item,
-                        weight,
-                        ic,
-                        pp,
-                        next,
-                    ));
+                Some(next) => Some(m.update_then_distances2(
+                    &mut target,
+                    other.node(),
+                    item,
+                    weight,
+                    count,
+                    product,
+                    next,
+                )),
+                None => {
+                    m.update(&mut target, item, weight, count, product);
+                    None
                 }
-                None => m.update(&mut p.node_mut(), item, weight, ic, pp),
             }
+        };
+        if di < dj {
+            measured = update(&mut p, &q, ic, pp);
             ic += 1;
         } else if dj < di {
-            match next {
-                Some(next) => {
-                    let ([dq, dp], [qp, pp]) = m.update_then_distances2(
-                        &mut q.node_mut(),
-                        p.node(),
-                        item,
-                        weight,
-                        jc,
-                        qp,
-                        next,
-                    );
-                    measured = Some(([dp, dq], [pp, qp]));
-                }
-                None => m.update(&mut q.node_mut(), item, weight, jc, qp),
-            }
+            measured = update(&mut q, &p, jc, qp).map(|([dq, dp], [qp, pp])| ([dp, dq], [pp, qp]));
             jc += 1;
         }
     }
