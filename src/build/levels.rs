@@ -26,6 +26,11 @@ use rayon::prelude::*;
 /// stay in the cache while they are split again and again.
 pub(super) const LEVEL_MIN_BYTES: usize = 4 << 20;
 
+/// How far ahead of its item the margin pass loads records. 384-d margins of 10 trees measured
+/// 38 ms a level with the hardware's prefetching alone and 20–26 ms with records loaded 4 KB
+/// ahead (2 KB: no better; 6 KB: the same).
+const SCAN_AHEAD_BYTES: usize = 4096;
+
 /// A slot of the (item, tree) table: the item is in no split of this level. Otherwise a slot
 /// holds the index of the tree's split at this level holding the item, until the margin pass
 /// replaces it with the item's side code. One byte a slot: a tree's 255th large node of a
@@ -253,13 +258,12 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
         // The trees taking part for the current item, and the index of their split.
         let mut taking_part = [(0usize, 0usize); MAX_GROUP];
         let node_size = self.layout.node_size();
+        // Whole records, into the second-level cache.
+        let ahead = (SCAN_AHEAD_BYTES / node_size).max(1);
         for (k, row) in slots.chunks_exact_mut(group).enumerate() {
             let x = self.item((first_item + k) as i32);
-            if k % 4 == 0 {
-                // The hardware streams the vectors too, but a few records ahead helps it start.
-                if let Some(ahead) = self.items.get((first_item + k + 8) * node_size..) {
-                    prefetch_record(ahead, 4 * node_size, Soon::Next);
-                }
+            if let Some(record) = self.items.get((first_item + k + ahead) * node_size..) {
+                prefetch_record(record, node_size, Soon::Later);
             }
             let mut n = 0;
             for (t, &slot) in row.iter().enumerate() {
