@@ -4,7 +4,7 @@
 //! `norm: f32` (an item's squared length), `v: [f32; dim] @12`.
 
 use super::kernels::Kernels;
-use super::two_means::{two_means, update_mean, MeanSpace};
+use super::two_means::{two_means_splits, update_mean, MeanSpace};
 use super::{normalize, Space};
 use crate::format::{ItemSet, Layout, Node, NodeBuf, NodeMut};
 use crate::random::Kiss64;
@@ -77,14 +77,13 @@ impl Space for Angular {
         d.max(0.0).sqrt()
     }
 
-    fn create_split(&self, items: ItemSet<'_>, rng: &mut Kiss64, split: &mut NodeBuf) {
-        let [p, q] = two_means(self, items, rng);
-        let mut s = split.node_mut();
-        let v = s.floats_mut(V, self.dim);
-        for ((vz, pz), qz) in v.iter_mut().zip(self.v(p.node())).zip(self.v(q.node())) {
-            *vz = pz - qz;
-        }
-        normalize(v, self.k.dot);
+    fn create_splits<const N: usize>(
+        &self,
+        items: [ItemSet<'_>; N],
+        rng: &mut Kiss64,
+        splits: [&mut NodeBuf; N],
+    ) {
+        two_means_splits(self, items, rng, splits);
     }
 
     fn margin(&self, split: Node<'_>, x: Node<'_>) -> f32 {
@@ -136,6 +135,15 @@ impl MeanSpace for Angular {
 
     fn normalize(&self, p: &mut NodeMut<'_>) {
         normalize(p.floats_mut(V, self.dim), self.k.dot);
+    }
+
+    fn split_between(&self, [p, q]: [NodeBuf; 2], split: &mut NodeBuf) {
+        let mut s = split.node_mut();
+        let v = s.floats_mut(V, self.dim);
+        for ((vz, pz), qz) in v.iter_mut().zip(self.v(p.node())).zip(self.v(q.node())) {
+            *vz = pz - qz;
+        }
+        normalize(v, self.k.dot);
     }
 
     fn init(&self, p: &mut NodeMut<'_>) {

@@ -11,7 +11,7 @@
 //! the centroids' `(v, dot_factor)` together, as main does).
 
 use super::kernels::Kernels;
-use super::two_means::{two_means, update_mean, MeanSpace};
+use super::two_means::{two_means_splits, update_mean, MeanSpace};
 use super::Space;
 use crate::format::{ItemSet, Layout, Node, NodeBuf, NodeMut};
 use crate::random::Kiss64;
@@ -119,20 +119,13 @@ impl<const MAIN: bool> Space for Dot<MAIN> {
         }
     }
 
-    fn create_split(&self, items: ItemSet<'_>, rng: &mut Kiss64, split: &mut NodeBuf) {
-        let [p, q] = two_means(self, items, rng);
-        let (p, q) = (p.node(), q.node());
-        let mut s = split.node_mut();
-        for ((vz, pz), qz) in s
-            .floats_mut(Self::V, self.dim)
-            .iter_mut()
-            .zip(self.v(p))
-            .zip(self.v(q))
-        {
-            *vz = pz - qz;
-        }
-        s.set_f32(DOT_FACTOR, p.f32_at(DOT_FACTOR) - q.f32_at(DOT_FACTOR));
-        self.normalize_augmented(&mut s);
+    fn create_splits<const N: usize>(
+        &self,
+        items: [ItemSet<'_>; N],
+        rng: &mut Kiss64,
+        splits: [&mut NodeBuf; N],
+    ) {
+        two_means_splits(self, items, rng, splits);
     }
 
     fn margin(&self, split: Node<'_>, x: Node<'_>) -> f32 {
@@ -182,6 +175,21 @@ impl<const MAIN: bool> MeanSpace for Dot<MAIN> {
 
     fn vector_offset(&self) -> usize {
         Self::V
+    }
+
+    fn split_between(&self, [p, q]: [NodeBuf; 2], split: &mut NodeBuf) {
+        let (p, q) = (p.node(), q.node());
+        let mut s = split.node_mut();
+        for ((vz, pz), qz) in s
+            .floats_mut(Self::V, self.dim)
+            .iter_mut()
+            .zip(self.v(p))
+            .zip(self.v(q))
+        {
+            *vz = pz - qz;
+        }
+        s.set_f32(DOT_FACTOR, p.f32_at(DOT_FACTOR) - q.f32_at(DOT_FACTOR));
+        self.normalize_augmented(&mut s);
     }
 
     fn distances2(&self, p: Node<'_>, q: Node<'_>, item: Node<'_>) -> ([f32; 2], [f32; 2]) {

@@ -42,6 +42,27 @@ impl Hamming {
         }
         (self.v(x)[word as usize] >> (63 - b % 64)) & 1 == 1
     }
+
+    /// Annoy's hamming split: a bit index that puts items on both sides, tried at random a few
+    /// times and then in order.
+    fn split_on_a_bit(&self, items: ItemSet<'_>, rng: &mut Kiss64, split: &mut NodeBuf) {
+        let n_bits = self.words * 64;
+        // Whether testing bit index `b` puts items on both sides.
+        let splits = |b: usize| {
+            let (word, mask) = (b / 64, 1u64 << (63 - b % 64));
+            let ones = items
+                .iter()
+                .filter(|&x| self.v(x)[word] & mask != 0)
+                .count();
+            ones > 0 && ones < items.len()
+        };
+        let mut chosen = n_bits - 1;
+        let picks = (0..RANDOM_PICKS).map(|_| rng.index(n_bits));
+        if let Some(b) = picks.chain(0..n_bits).find(|&b| splits(b)) {
+            chosen = b;
+        }
+        split.node_mut().words_mut(V, self.words)[0] = chosen as u64;
+    }
 }
 
 impl Space for Hamming {
@@ -92,23 +113,15 @@ impl Space for Hamming {
         [parent - m as u8 as f32, parent - (!m) as u8 as f32]
     }
 
-    fn create_split(&self, items: ItemSet<'_>, rng: &mut Kiss64, split: &mut NodeBuf) {
-        let n_bits = self.words * 64;
-        // Whether testing bit index `b` puts items on both sides.
-        let splits = |b: usize| {
-            let (word, mask) = (b / 64, 1u64 << (63 - b % 64));
-            let ones = items
-                .iter()
-                .filter(|&x| self.v(x)[word] & mask != 0)
-                .count();
-            ones > 0 && ones < items.len()
-        };
-        let mut chosen = n_bits - 1;
-        let picks = (0..RANDOM_PICKS).map(|_| rng.index(n_bits));
-        if let Some(b) = picks.chain(0..n_bits).find(|&b| splits(b)) {
-            chosen = b;
+    fn create_splits<const N: usize>(
+        &self,
+        items: [ItemSet<'_>; N],
+        rng: &mut Kiss64,
+        splits: [&mut NodeBuf; N],
+    ) {
+        for (items, split) in items.into_iter().zip(splits) {
+            self.split_on_a_bit(items, rng, split);
         }
-        split.node_mut().words_mut(V, self.words)[0] = chosen as u64;
     }
 
     /// ±1: a bit is set or not; never 0, so the build never flips a coin here.

@@ -4,7 +4,7 @@
 //! `v: [f32; dim] @16`.
 
 use super::kernels::Kernels;
-use super::two_means::{two_means, update_mean, MeanSpace};
+use super::two_means::{two_means_splits, update_mean, MeanSpace};
 use super::{normalize, Space};
 use crate::format::{ItemSet, Layout, Node, NodeBuf, NodeMut};
 use crate::random::Kiss64;
@@ -71,21 +71,13 @@ impl<const MANHATTAN: bool> Space for Minkowski<MANHATTAN> {
         }
     }
 
-    fn create_split(&self, items: ItemSet<'_>, rng: &mut Kiss64, split: &mut NodeBuf) {
-        let [p, q] = two_means(self, items, rng);
-        let (p, q) = (self.v(p.node()), self.v(q.node()));
-        let mut s = split.node_mut();
-        let v = s.floats_mut(V, self.dim);
-        for ((vz, pz), qz) in v.iter_mut().zip(p).zip(q) {
-            *vz = pz - qz;
-        }
-        normalize(v, self.k.dot);
-        // The plane passes through the midpoint of the two centroids.
-        let mut a = 0.0f32;
-        for ((vz, pz), qz) in v.iter().zip(p).zip(q) {
-            a += -vz * (pz + qz) / 2.0;
-        }
-        s.set_f32(A, a);
+    fn create_splits<const N: usize>(
+        &self,
+        items: [ItemSet<'_>; N],
+        rng: &mut Kiss64,
+        splits: [&mut NodeBuf; N],
+    ) {
+        two_means_splits(self, items, rng, splits);
     }
 
     fn margin(&self, split: Node<'_>, x: Node<'_>) -> f32 {
@@ -113,6 +105,22 @@ impl<const MANHATTAN: bool> MeanSpace for Minkowski<MANHATTAN> {
 
     fn vector_offset(&self) -> usize {
         V
+    }
+
+    fn split_between(&self, [p, q]: [NodeBuf; 2], split: &mut NodeBuf) {
+        let (p, q) = (self.v(p.node()), self.v(q.node()));
+        let mut s = split.node_mut();
+        let v = s.floats_mut(V, self.dim);
+        for ((vz, pz), qz) in v.iter_mut().zip(p).zip(q) {
+            *vz = pz - qz;
+        }
+        normalize(v, self.k.dot);
+        // The plane passes through the midpoint of the two centroids.
+        let mut a = 0.0f32;
+        for ((vz, pz), qz) in v.iter().zip(p).zip(q) {
+            a += -vz * (pz + qz) / 2.0;
+        }
+        s.set_f32(A, a);
     }
 
     fn distances2(&self, p: Node<'_>, q: Node<'_>, item: Node<'_>) -> ([f32; 2], [f32; 2]) {

@@ -152,7 +152,18 @@ pub(crate) trait Space: Sync + Send {
     fn postprocess(&self, _items: &mut [u8], _n_items: usize) {}
 
     /// Fills `split` with a hyperplane separating `items`.
-    fn create_split(&self, items: ItemSet<'_>, rng: &mut Kiss64, split: &mut NodeBuf);
+    fn create_split(&self, items: ItemSet<'_>, rng: &mut Kiss64, split: &mut NodeBuf) {
+        self.create_splits([items], rng, [split]);
+    }
+
+    /// `create_split` for each of `items` into the same place in `splits`, drawing from `rng`
+    /// as one split after the other would. The float metrics run their two-means side by side.
+    fn create_splits<const N: usize>(
+        &self,
+        items: [ItemSet<'_>; N],
+        rng: &mut Kiss64,
+        splits: [&mut NodeBuf; N],
+    );
 
     /// `distance` from `query` to four items at once, each bit-identical to `distance`.
     fn distances4(&self, query: Node<'_>, items: [Node<'_>; 4]) -> [f32; 4] {
