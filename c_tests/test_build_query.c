@@ -114,8 +114,11 @@ static void metric_case(int32_t metric) {
      * dot 0.295 / 0.880, hamming 0.448 / 0.975 (default search_k / search_k 1000). */
     CHECK_MSG(recall_bounded >= 0.8, "%s: recall %.3f with search_k %" PRId64, name,
               recall_bounded, bounded_k);
-    CHECK_MSG(recall_default >= 0.2, "%s: recall %.3f with the default search_k", name,
-              recall_default);
+    /* With the default search_k (100 candidates) recall varies with the trees: over 16 seeds
+     * 100, 200, …, 1600, dot measured 0.17-0.30, so its floor is lower. */
+    const double floor_default = metric == ANNOY_METRIC_DOT ? 0.15 : 0.2;
+    CHECK_MSG(recall_default >= floor_default, "%s: recall %.3f with the default search_k",
+              name, recall_default);
 
     /* by item: the item itself comes first (dot ranks by inner product, so not there) */
     for (uint32_t i = 0; i < 20; i++) {

@@ -70,14 +70,27 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
         tree: &mut Tree,
         buf: &mut Buffers,
     ) -> i32 {
+        self.make_subtree(indices, is_root, None, rng, tree, buf)
+    }
+
+    /// `make_tree` for a node whose split plane its parent may have drawn (`split`).
+    fn make_subtree(
+        &self,
+        indices: &mut [i32],
+        is_root: bool,
+        split: Option<NodeBuf>,
+        rng: &mut Kiss64,
+        tree: &mut Tree,
+        buf: &mut Buffers,
+    ) -> i32 {
         let n = indices.len();
         if n == 1 && !is_root {
             return indices[0];
         }
         // A root keeps n_items in n_descendants: that is how readers find the roots.
         let n_descendants = if is_root { self.n_items } else { n } as i32;
-        let mut record = buf.record(self.layout.node_size());
         if self.is_bucket(n, is_root) {
+            let mut record = buf.record(self.layout.node_size());
             let mut node = record.node_mut();
             node.set_i32(0, n_descendants);
             for (k, &id) in indices.iter().enumerate() {
@@ -89,19 +102,24 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
         }
 
         let items = self.item_set(indices);
-        self.space.create_split(items, rng, &mut record);
+        let mut record = split.unwrap_or_else(|| {
+            let mut record = buf.record(self.layout.node_size());
+            self.space.create_split(items, rng, &mut record);
+            record
+        });
         let ones = self.assign_sides(record.node(), items, rng, buf);
         let ones = self.settle_split(indices, &mut record, ones, 1, rng, buf);
         stable_partition(indices, &buf.sides, &mut buf.moved);
 
         let (zeros, ones) = indices.split_at_mut(n - ones);
+        let [zeros_split, ones_split] = self.child_splits([zeros, ones], rng, buf);
         let mut children = [0i32; 2];
         if zeros.len() > ones.len() {
-            children[1] = self.make_tree(ones, false, rng, tree, buf);
-            children[0] = self.make_tree(zeros, false, rng, tree, buf);
+            children[1] = self.make_subtree(ones, false, ones_split, rng, tree, buf);
+            children[0] = self.make_subtree(zeros, false, zeros_split, rng, tree, buf);
         } else {
-            children[0] = self.make_tree(zeros, false, rng, tree, buf);
-            children[1] = self.make_tree(ones, false, rng, tree, buf);
+            children[0] = self.make_subtree(zeros, false, zeros_split, rng, tree, buf);
+            children[1] = self.make_subtree(ones, false, ones_split, rng, tree, buf);
         }
         let mut node = record.node_mut();
         node.set_i32(0, n_descendants);
@@ -110,6 +128,33 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
         let reference = tree.push(record.bytes());
         buf.records.push(record);
         reference
+    }
+
+    /// The split planes of a split's two sides, those that are not buckets, drawn side 0
+    /// first. When both need one, their two-means run side by side (`Space::create_splits`).
+    fn child_splits(
+        &self,
+        sides: [&[i32]; 2],
+        rng: &mut Kiss64,
+        buf: &mut Buffers,
+    ) -> [Option<NodeBuf>; 2] {
+        let node_size = self.layout.node_size();
+        let [zeros, ones] = sides.map(|ids| !self.is_bucket(ids.len(), false));
+        if zeros && ones {
+            let [mut a, mut b] = [buf.record(node_size), buf.record(node_size)];
+            let items = sides.map(|ids| self.item_set(ids));
+            self.space.create_splits(items, rng, [&mut a, &mut b]);
+            return [Some(a), Some(b)];
+        }
+        let mut planes = [None, None];
+        for (side, ids) in sides.into_iter().enumerate() {
+            if !self.is_bucket(ids.len(), false) {
+                let mut plane = buf.record(node_size);
+                self.space.create_split(self.item_set(ids), rng, &mut plane);
+                planes[side] = Some(plane);
+            }
+        }
+        planes
     }
 
     /// Annoy's retries after a lopsided split: given the sides in `buf.sides` (`ones` of them
