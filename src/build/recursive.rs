@@ -61,7 +61,9 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
     /// Annoy's `_make_tree`: returns an item id, or a local node reference (negative).
     /// `indices` is reordered in place: each side of a split becomes a contiguous run, in the
     /// order the items had (so the two runs are the lists Annoy would make). Nodes are
-    /// appended in post-order, the smaller side first, as Annoy allocates them.
+    /// appended in post-order, the smaller side first, as Annoy allocates them. Unlike Annoy, a
+    /// split draws both its sides' planes before building either (`child_splits`), so the
+    /// random draws come in another order.
     pub(super) fn make_tree(
         &self,
         indices: &mut [i32],
