@@ -62,8 +62,8 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
     /// `indices` is reordered in place: each side of a split becomes a contiguous run, in the
     /// order the items had (so the two runs are the lists Annoy would make). Nodes are
     /// appended in post-order, the smaller side first, as Annoy allocates them. Unlike Annoy, a
-    /// split draws both its sides' planes before building either (`child_splits`), so the
-    /// random draws come in another order.
+    /// float metric's split draws both its sides' planes before building either
+    /// (`child_splits`), so the random draws come in another order.
     pub(super) fn make_tree(
         &self,
         indices: &mut [i32],
@@ -114,7 +114,11 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
         stable_partition(indices, &buf.sides, &mut buf.moved);
 
         let (zeros, ones) = indices.split_at_mut(n - ones);
-        let [zeros_split, ones_split] = self.child_splits([zeros, ones], rng, buf);
+        let [zeros_split, ones_split] = if S::SPLITS_SIDE_BY_SIDE {
+            self.child_splits([zeros, ones], rng, buf)
+        } else {
+            [None, None]
+        };
         let mut children = [0i32; 2];
         if zeros.len() > ones.len() {
             children[1] = self.make_subtree(ones, false, ones_split, rng, tree, buf);

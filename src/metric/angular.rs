@@ -77,6 +77,8 @@ impl Space for Angular {
         d.max(0.0).sqrt()
     }
 
+    const SPLITS_SIDE_BY_SIDE: bool = true;
+
     fn create_splits<const N: usize>(
         &self,
         items: [ItemSet<'_>; N],

@@ -119,6 +119,8 @@ impl<const MAIN: bool> Space for Dot<MAIN> {
         }
     }
 
+    const SPLITS_SIDE_BY_SIDE: bool = true;
+
     fn create_splits<const N: usize>(
         &self,
         items: [ItemSet<'_>; N],

@@ -71,6 +71,8 @@ impl<const MANHATTAN: bool> Space for Minkowski<MANHATTAN> {
         }
     }
 
+    const SPLITS_SIDE_BY_SIDE: bool = true;
+
     fn create_splits<const N: usize>(
         &self,
         items: [ItemSet<'_>; N],

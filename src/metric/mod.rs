@@ -156,6 +156,10 @@ pub(crate) trait Space: Sync + Send {
         self.create_splits([items], rng, [split]);
     }
 
+    /// Whether `create_splits` gains from several splits at once, so the build draws a split's
+    /// two sides' planes together (in another order than Annoy's) rather than each on its own.
+    const SPLITS_SIDE_BY_SIDE: bool;
+
     /// `create_split` for each of `items` into the same place in `splits`, drawing from `rng`
     /// as one split after the other would. The float metrics run their two-means side by side.
     fn create_splits<const N: usize>(
