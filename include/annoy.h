@@ -108,7 +108,8 @@ enum annoy_status annoy_new(int32_t metric_number,
 // Frees an index, unmapping its file if loaded. NULL is a no-op. Needs exclusive access.
 void annoy_free(struct annoy_index *index);
 
-// Seeds the next build (tree t uses seed + t). Exclusive access.
+// Seeds the next build (tree t draws from a generator seeded from seed and t). Exclusive
+// access.
 enum annoy_status annoy_set_seed(struct annoy_index *index,
                                  uint64_t seed,
                                  struct annoy_error **err);

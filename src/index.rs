@@ -103,7 +103,8 @@ impl Index {
         Ok(())
     }
 
-    /// Seeds the next build (tree `t` uses `seed + t`). Annoy's default seed otherwise.
+    /// Seeds the next build (tree `t` draws from a generator seeded from `seed` and `t`). Annoy's
+    /// default seed otherwise.
     pub fn set_seed(&mut self, seed: u64) {
         self.seed = seed;
     }

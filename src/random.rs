@@ -46,6 +46,19 @@ impl Kiss64 {
     }
 }
 
+/// The seed of tree `tree`'s generator in a build seeded `seed`: SplitMix64's finaliser of
+/// `seed + tree × golden ratio`. Kiss64 generators whose seeds differ a little draw nearly the
+/// same numbers at first (seeds 42 and 43: 18 draws from 0..256 one or two apart), so trees
+/// seeded `seed + tree` made near-identical early draws (their roots' splits): hamming forests
+/// reached 1.2 points less recall@10 than Annoy's at its default search_k (mean of 20 builds),
+/// 0.3 less with mixed seeds. Mixed seeds make the trees' generators unrelated.
+pub(crate) fn tree_seed(seed: u64, tree: usize) -> u64 {
+    let mut z = seed.wrapping_add((tree as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,5 +95,26 @@ mod tests {
         let t = (1u64 << 58).wrapping_add(123_456_123_456_123_456);
         let x = 1u64.wrapping_add(t);
         assert_eq!(r.next_u64(), x.wrapping_add(y).wrapping_add(z));
+    }
+
+    /// How many of two generators' first 16 draws from 0..256 land within 2 of each other.
+    fn near_draws(mut a: Kiss64, mut b: Kiss64) -> usize {
+        (0..16)
+            .filter(|_| {
+                let d = (a.index(256) as i64 - b.index(256) as i64).rem_euclid(256);
+                d <= 2 || d >= 254
+            })
+            .count()
+    }
+
+    #[test]
+    fn consecutive_trees_draw_unrelated_numbers() {
+        // Seeds one apart: every early draw lands next to the other generator's.
+        assert_eq!(near_draws(Kiss64::new(42), Kiss64::new(43)), 16);
+        // Trees' seeds: as often as chance has it (5/256 of 16 draws).
+        for tree in 0..20 {
+            let [a, b] = [tree, tree + 1].map(|t| Kiss64::new(tree_seed(42, t)));
+            assert!(near_draws(a, b) <= 3, "trees {tree} and {}", tree + 1);
+        }
     }
 }

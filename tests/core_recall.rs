@@ -13,23 +13,22 @@
 //! | dot       | 3000 × 48, norms × [0.25, 4) | 0.501 / 0.647 / 0.845          | 0.42 / 0.57 / 0.77 |
 //! | hamming   | 4000 × 192 bits, 24 patterns | 0.405 / 0.721 / 0.972          | 0.34 / 0.65 / 0.93 |
 //!
-//! Annoy 1.17.3 on the same data (`tests/recall_vs_annoy.py`, mean of seeds 1..5) reaches
-//! 0.719 / 0.954 / 1.000 for dot: ours is far below it because of a bug in the 1.17.3 dot
-//! layout's two-means (see `dot_recall_reaches_annoy_1_17_level`, ignored until fixed; with the
-//! fix, ours measured 0.694 / 0.936 / 1.000). The other metrics are on par with Annoy.
+//! Annoy 1.17.3 reaches about 0.70 / 0.95 / 1.000 for dot on the same data (table below);
+//! `dot_recall_reaches_annoy_1_17_level` checks that ours does too.
 //!
 //! `ours_vs_annoy_1_17` (ignored; needs `ANNOY_RECALL_DIR`) compares with Annoy directly, both
-//! averaged over seeds 1..5 (release build). Measured, ours / Annoy 1.17.3, sk 100 / 300 / 1000:
+//! averaged over the same 20 seeds (release build). Measured, ours / Annoy 1.17.3, sk 100 /
+//! 300 / 1000:
 //!
 //! | metric    | ours                  | Annoy 1.17.3          |
 //! |-----------|-----------------------|-----------------------|
-//! | angular   | 0.864 / 0.988 / 1.000 | 0.868 / 0.988 / 1.000 |
-//! | euclidean | 0.821 / 0.968 / 0.995 | 0.825 / 0.973 / 0.998 |
-//! | manhattan | 0.840 / 0.978 / 0.999 | 0.821 / 0.970 / 0.997 |
-//! | dot       | 0.489 / 0.627 / 0.811 | 0.719 / 0.954 / 1.000 |
-//! | hamming   | 0.431 / 0.742 / 0.976 | 0.432 / 0.744 / 0.971 |
+//! | angular   | 0.874 / 0.988 / 1.000 | 0.878 / 0.988 / 1.000 |
+//! | euclidean | 0.832 / 0.969 / 0.997 | 0.831 / 0.971 / 0.998 |
+//! | manhattan | 0.834 / 0.974 / 0.999 | 0.837 / 0.972 / 0.998 |
+//! | dot       | 0.705 / 0.949 / 1.000 | 0.702 / 0.950 / 1.000 |
+//! | hamming   | 0.421 / 0.743 / 0.971 | 0.424 / 0.740 / 0.971 |
 //!
-//! (dot with two-means fixed: 0.717 / 0.958 / 1.000.) To run it:
+//! To run it:
 //!
 //! ```text
 //! python3 tests/recall_vs_annoy.py /tmp/recall
@@ -116,7 +115,7 @@ fn dot_recall_reaches_annoy_1_17_level() {
 }
 
 /// Compares our recall with Annoy 1.17.3's on identical data, both averaged over builds with
-/// seeds 1..5 (Annoy seeds one generator per build thread, we seed tree t with seed + t, so the
+/// the seeds it lists (Annoy seeds one generator per build thread, we one per tree, so the
 /// forests differ after the first tree and single builds are not comparable one to one).
 /// Requires ours >= Annoy's − 0.01 per metric and search_k.
 #[test]

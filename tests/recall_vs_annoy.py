@@ -28,9 +28,9 @@ K = 10
 N_TREES = 10
 SEARCH_KS = [-1, 300, 1000]  # -1: Annoy's default, n * n_trees
 # One build per seed, single-threaded; recall is averaged over them. A single forest's recall
-# is noisy (Annoy draws every tree of a thread from one generator, we seed tree t with
-# seed + t, so the forests differ after the first tree even for the same seed).
-SEEDS = [1, 2, 3, 4, 5]
+# is noisy (Annoy draws every tree of a thread from one generator, we give each tree its own,
+# so the forests differ even for the same seed), hence 20 builds.
+SEEDS = [1 + 100 * k for k in range(20)]
 
 # (metric, dim, n_points, n_clusters, seed); n_queries = 100. Same as `recipes()` in Rust.
 RECIPES = [

@@ -221,7 +221,8 @@ func (idx *Index) NTrees() int {
 	return int(n)
 }
 
-// SetSeed seeds the next Build (tree t uses seed + t), for reproducible indexes.
+// SetSeed seeds the next Build (tree t draws from a generator seeded from seed and t), for
+// reproducible indexes.
 func (idx *Index) SetSeed(seed uint64) error {
 	return idx.write(func(h *C.annoy_index) error {
 		var cerr *C.annoy_error

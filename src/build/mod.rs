@@ -1,7 +1,7 @@
 //! Building the forest: Annoy's recursive random-projection split.
 //!
-//! Each tree has its own generator, seeded `seed + tree_number`, and its own buffer, and the
-//! buffers are laid out in tree order. Trees are built in groups (`levels`): while a group's
+//! Each tree has its own generator, seeded from the seed and its number (`tree_seed`), and its
+//! own buffer, and the buffers are laid out in tree order. Trees are built in groups (`levels`): while a group's
 //! nodes are large, its trees advance one level at a time together, and one pass over the
 //! item vectors in memory order measures every item against the split of each tree's node
 //! holding it. Each vector is then read once per level for the whole group instead of once per
@@ -18,6 +18,7 @@ mod table;
 use crate::error::{Error, Result};
 use crate::format::{ItemSet, Layout, Node, NodeMut};
 use crate::metric::Space;
+use crate::random::tree_seed;
 use std::collections::BTreeMap;
 use std::iter::StepBy;
 use std::ops::Range;
@@ -172,7 +173,7 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
                     }
                     // The last groups leave threads idle: let them share the large splits.
                     let share = n_threads > 1 && plan.is_last_round(g);
-                    let seeds = numbers.clone().map(|t| seed.wrapping_add(t as u64));
+                    let seeds = numbers.clone().map(|t| tree_seed(seed, t));
                     let mut numbers = numbers;
                     self.build_group(seeds, share, |tree| {
                         let number = numbers.next().expect("one tree per seed");

@@ -219,7 +219,8 @@ pub extern "C" fn annoy_free(index: *mut AnnoyIndex) {
     }
 }
 
-/// Seeds the next build (tree t uses seed + t). Exclusive access.
+/// Seeds the next build (tree t draws from a generator seeded from seed and t). Exclusive
+/// access.
 #[no_mangle]
 pub extern "C" fn annoy_set_seed(
     index: *mut AnnoyIndex,

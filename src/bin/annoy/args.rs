@@ -71,7 +71,7 @@ pub struct BuildArgs {
     /// Build threads (-1: one per core). The index is the same for every count.
     #[arg(long, default_value_t = -1, allow_negative_numbers = true)]
     pub threads: i32,
-    /// Random seed (tree t uses seed + t).
+    /// Random seed (tree t draws from a generator seeded from it and t).
     #[arg(long, default_value_t = annoy::DEFAULT_SEED)]
     pub seed: u64,
     /// Build in the output file instead of in memory (for indexes larger than RAM).

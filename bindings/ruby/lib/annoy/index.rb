@@ -109,7 +109,8 @@ module Annoy
 
     # ---- building ----
 
-    # Seeds the next build (tree t uses seed + t). Negative seeds wrap as in C.
+    # Seeds the next build (tree t draws from a generator seeded from seed and t). Negative
+    # seeds wrap as in C.
     def seed=(seed)
       unless seed.is_a?(Integer) && seed >= -(2**63) && seed < 2**64
         raise InvalidArgumentError, "seed must be an Integer that fits 64 bits, got #{seed.inspect}"
