@@ -1,10 +1,10 @@
 //! Building the forest: Annoy's recursive random-projection split.
 //!
 //! Each tree has its own generator, seeded from the seed and its number (`tree_seed`), and its
-//! own buffer, and the buffers are laid out in tree order. Trees are built in groups (`levels`): while a group's
-//! nodes are large, its trees advance one level at a time together, and one pass over the
-//! item vectors in memory order measures every item against the split of each tree's node
-//! holding it. Each vector is then read once per level for the whole group instead of once per
+//! own buffer, and the buffers are laid out in tree order. Trees are built in groups
+//! (`levels`): while a group's nodes are large, its trees advance one level at a time
+//! together, and one pass over the item vectors in memory order measures every item against
+//! the split of each tree's node holding it. Each vector is then read once per level for the whole group instead of once per
 //! tree; the build is bound by memory bandwidth, not arithmetic. Nodes small enough to stay in
 //! the cache are finished depth-first (`recursive`), as Annoy builds whole trees.
 //!

@@ -145,20 +145,19 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
         buf: &mut Buffers,
     ) -> [Option<NodeBuf>; 2] {
         let node_size = self.layout.node_size();
-        let [zeros, ones] = sides.map(|ids| !self.is_bucket(ids.len(), false));
-        if zeros && ones {
+        let needs = sides.map(|ids| !self.is_bucket(ids.len(), false));
+        if needs == [true, true] {
             let [mut a, mut b] = [buf.record(node_size), buf.record(node_size)];
             let items = sides.map(|ids| self.item_set(ids));
             self.space.create_splits(items, rng, [&mut a, &mut b]);
             return [Some(a), Some(b)];
         }
         let mut planes = [None, None];
-        for (side, ids) in sides.into_iter().enumerate() {
-            if !self.is_bucket(ids.len(), false) {
-                let mut plane = buf.record(node_size);
-                self.space.create_split(self.item_set(ids), rng, &mut plane);
-                planes[side] = Some(plane);
-            }
+        for side in (0..2).filter(|&side| needs[side]) {
+            let mut plane = buf.record(node_size);
+            self.space
+                .create_split(self.item_set(sides[side]), rng, &mut plane);
+            planes[side] = Some(plane);
         }
         planes
     }

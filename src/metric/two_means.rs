@@ -151,7 +151,7 @@ impl<'i> Run<'i> {
         let t = (dj < di) as usize;
         let (count, product) = (counts[t], products[t]);
         counts[t] += 1;
-        let [target, other] = pick(centroids, t);
+        let [target, other] = moving_first(t, centroids.each_mut());
         let mut target = target.node_mut();
         // The next sample, whose distances the update measures on the way.
         match self.samples.get(step + 1) {
@@ -165,9 +165,8 @@ impl<'i> Run<'i> {
                     product,
                     items.get(next),
                 );
-                // Back from [target, other] to centroid order.
-                let order = |[a, b]: [f32; 2]| if t == 0 { [a, b] } else { [b, a] };
-                Some((order(d), order(p)))
+                // Back from [target, other] to centroid order (the same swap undoes itself).
+                Some((moving_first(t, d), moving_first(t, p)))
             }
             None => {
                 m.update(&mut target, item, weight, count, product);
@@ -177,9 +176,8 @@ impl<'i> Run<'i> {
     }
 }
 
-/// `[&mut centroids[t], &centroids[1 - t]]` for `t` in 0..2.
-fn pick(centroids: &mut [NodeBuf; 2], t: usize) -> [&mut NodeBuf; 2] {
-    let [a, b] = centroids;
+/// `[pair[t], pair[1 - t]]` for `t` in 0..2: the moving centroid's entry first.
+fn moving_first<T>(t: usize, [a, b]: [T; 2]) -> [T; 2] {
     if t == 0 {
         [a, b]
     } else {
