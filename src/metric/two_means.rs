@@ -71,7 +71,7 @@ pub(crate) fn two_means<M: MeanSpace, const N: usize>(
     let mut runs = sets.map(|items| Run::start(m, items, rng));
     // The state each step hands the next, in locals the compiler can keep in registers.
     let mut counts = [[1i32; 2]; N];
-    let mut measured = [None; N];
+    let mut measured = runs.each_ref().map(|run| run.measure(m, 0));
     for step in 0..ITERATIONS {
         for r in 0..N {
             measured[r] = runs[r].step(m, step, &mut counts[r], measured[r]);
@@ -86,8 +86,9 @@ struct Run<'i> {
     centroids: [NodeBuf; 2],
     /// The samples do not depend on the data, so they are drawn up front (the same sequence),
     /// and each sample's record is asked for (into the second-level cache) eight steps before
-    /// it is needed.
-    samples: [usize; ITERATIONS],
+    /// it is needed. One more than the steps: the last step measures a sample (item 0) that no
+    /// step takes in, so every step hands the next a measurement and none has to branch.
+    samples: [usize; ITERATIONS + 1],
 }
 
 /// The distances of a step's sample to the two centroids and its inner products with them.
@@ -113,22 +114,28 @@ impl<'i> Run<'i> {
         Run {
             items,
             centroids: [start(i), start(j)],
-            samples: std::array::from_fn(|_| rng.index(count)),
+            samples: std::array::from_fn(|k| if k < ITERATIONS { rng.index(count) } else { 0 }),
         }
     }
 
+    /// The distances of sample `step` to the centroids.
+    fn measure<M: MeanSpace>(&self, m: &M, step: usize) -> Measured {
+        let [p, q] = &self.centroids;
+        m.distances2(p.node(), q.node(), self.items.get(self.samples[step]))
+    }
+
     /// Step `step`: `counts` are how many samples each centroid has taken in (its start
-    /// included), `measured` what the last step's update measured of this step's sample, if
-    /// anything. Returns what this step measured of the next one's.
+    /// included), `measured` the sample's distances to the centroids. Returns the next
+    /// sample's.
     #[inline(always)]
     fn step<M: MeanSpace>(
         &mut self,
         m: &M,
         step: usize,
         counts: &mut [i32; 2],
-        measured: Option<Measured>,
-    ) -> Option<Measured> {
-        let (items, centroids) = (self.items, &mut self.centroids);
+        (distances, products): Measured,
+    ) -> Measured {
+        let items = self.items;
         if let Some(&ahead) = self.samples.get(step + 8) {
             prefetch_record(
                 &items.get(ahead).0[m.vector_offset()..],
@@ -137,42 +144,31 @@ impl<'i> Run<'i> {
             );
         }
         let item = items.get(self.samples[step]);
-        let (distances, products) = measured
-            .unwrap_or_else(|| m.distances2(centroids[0].node(), centroids[1].node(), item));
         let [di, dj] = [0, 1].map(|c| counts[c] as f32 * distances[c]);
         let weight = if M::COSINE { m.weight(item) } else { 1.0 };
         // Skips zero-length samples (and NaN), as Annoy's `!(norm > 0)` does; and on a tie
         // (or NaN) neither centroid moves. Both are rare, so these branches are predictable.
         if weight.is_nan() || weight <= 0.0 || !(di < dj || dj < di) {
-            return None;
+            return self.measure(m, step + 1);
         }
         // Which centroid moves is a coin toss to the branch predictor: pick it by index, so
         // the next steps' loads need not wait for the comparison.
         let t = (dj < di) as usize;
         let (count, product) = (counts[t], products[t]);
         counts[t] += 1;
-        let [target, other] = moving_first(t, centroids.each_mut());
-        let mut target = target.node_mut();
-        // The next sample, whose distances the update measures on the way.
-        match self.samples.get(step + 1) {
-            Some(&next) => {
-                let (d, p) = m.update_then_distances2(
-                    &mut target,
-                    other.node(),
-                    item,
-                    weight,
-                    count,
-                    product,
-                    items.get(next),
-                );
-                // Back from [target, other] to centroid order (the same swap undoes itself).
-                Some((moving_first(t, d), moving_first(t, p)))
-            }
-            None => {
-                m.update(&mut target, item, weight, count, product);
-                None
-            }
-        }
+        let [target, other] = moving_first(t, self.centroids.each_mut());
+        // The update measures the next sample on the way.
+        let (d, p) = m.update_then_distances2(
+            &mut target.node_mut(),
+            other.node(),
+            item,
+            weight,
+            count,
+            product,
+            items.get(self.samples[step + 1]),
+        );
+        // Back from [target, other] to centroid order (the same swap undoes itself).
+        (moving_first(t, d), moving_first(t, p))
     }
 }
 
