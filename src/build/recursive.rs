@@ -14,6 +14,9 @@ const SPLIT_ATTEMPTS: usize = 3;
 /// Nodes whose item vectors add up to at least this many bytes share their margin computation
 /// with idle threads (below it, handing work over costs more than it saves).
 const PARALLEL_MARGIN_BYTES: usize = 4 << 20;
+/// Nodes whose item vectors add up to at least this many bytes (a core's second-level cache)
+/// are read from memory rather than from the cache.
+const GATHER_MIN_BYTES: usize = 1 << 20;
 /// Items per shared piece of margin work.
 pub(super) const MARGIN_CHUNK: usize = 4096;
 
@@ -214,10 +217,11 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
                 .enumerate()
                 .for_each(|(chunk, out)| {
                     let start = chunk * MARGIN_CHUNK;
-                    self.side_codes(split, items.slice(start..start + out.len()), out)
+                    let chunk = items.slice(start..start + out.len());
+                    self.side_codes(split, chunk, items.len(), out)
                 });
         } else {
-            self.side_codes(split, items, sides);
+            self.side_codes(split, items, items.len(), sides);
         }
         for side in sides.iter_mut() {
             if *side == ON_PLANE {
@@ -227,15 +231,30 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
         count_ones(sides)
     }
 
-    /// The side codes of `items` against `split`: four margins at a time, with the next four
-    /// records requested from memory while these are measured.
-    pub(super) fn side_codes(&self, split: Node<'_>, items: ItemSet<'_>, out: &mut [u8]) {
+    /// The side codes of `items` (of a node of `node_len` items) against `split`: four margins
+    /// at a time, with records a little ahead requested from memory while these are measured.
+    pub(super) fn side_codes(
+        &self,
+        split: Node<'_>,
+        items: ItemSet<'_>,
+        node_len: usize,
+        out: &mut [u8],
+    ) {
         let n = items.len();
+        // A node larger than the second-level cache was not read by its parent's split just
+        // before (or does not fit): its records come from memory, scattered. Requesting them
+        // whole, farther ahead, into the second-level cache keeps more of them in flight
+        // (2-4 MB nodes: 64 -> 56 ns an item). Cached nodes only need their first lines
+        // brought closer; the hardware streams the rest.
+        let (ahead, bytes, soon) = if node_len * self.layout.vector_bytes() >= GATHER_MIN_BYTES {
+            (8, usize::MAX, Soon::Later)
+        } else {
+            (4, 128, Soon::Next)
+        };
         let whole = n / 4 * 4;
         for start in (0..whole).step_by(4) {
-            for k in start + 4..(start + 8).min(n) {
-                // The vector's first lines; the hardware streams the rest.
-                prefetch_record(&items.get(k).0[self.layout.vector..], 128, Soon::Next);
+            for k in start + ahead..(start + ahead + 4).min(n) {
+                prefetch_record(&items.get(k).0[self.layout.vector..], bytes, soon);
             }
             let four = std::array::from_fn(|w| items.get(start + w));
             let margins = self.space.margins4(split, four);
