@@ -145,6 +145,24 @@ impl<'a> ItemSet<'a> {
     }
 }
 
+/// The raw parts, for kernels that check the ids once and then read records by offset (the
+/// x86 ones).
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+impl<'a> ItemSet<'a> {
+    /// The records the ids index, `node_size` bytes each.
+    pub(crate) fn records(self) -> &'a [u8] {
+        self.records
+    }
+
+    pub(crate) fn node_size(self) -> usize {
+        self.node_size
+    }
+
+    pub(crate) fn ids(self) -> &'a [i32] {
+        self.ids
+    }
+}
+
 /// An owned, 8-byte aligned record: split planes under construction, query nodes, centroids.
 #[derive(Clone)]
 pub(crate) struct NodeBuf {

@@ -3,7 +3,7 @@
 
 use super::{Tree, TreeBuilder};
 use crate::format::{ItemSet, Node, NodeBuf};
-use crate::metric::kernels::{prefetch_record, Soon};
+use crate::metric::kernels::{Ahead, Soon};
 use crate::metric::Space;
 use crate::random::Kiss64;
 use rayon::prelude::*;
@@ -31,6 +31,8 @@ pub(super) struct Buffers {
     pub moved: Vec<i32>,
     /// Node records of finished splits, for reuse by the next ones.
     pub records: Vec<NodeBuf>,
+    /// The margins of the items being split.
+    pub margins: Vec<f32>,
 }
 
 impl Buffers {
@@ -40,6 +42,7 @@ impl Buffers {
             sides: Vec::new(),
             moved: Vec::new(),
             records: Vec::new(),
+            margins: Vec::new(),
         }
     }
 
@@ -218,10 +221,10 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
                 .for_each(|(chunk, out)| {
                     let start = chunk * MARGIN_CHUNK;
                     let chunk = items.slice(start..start + out.len());
-                    self.side_codes(split, chunk, items.len(), out)
+                    self.side_codes(split, chunk, items.len(), &mut Vec::new(), out)
                 });
         } else {
-            self.side_codes(split, items, items.len(), sides);
+            self.side_codes(split, items, items.len(), &mut buf.margins, sides);
         }
         for side in sides.iter_mut() {
             if *side == ON_PLANE {
@@ -231,39 +234,39 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
         count_ones(sides)
     }
 
-    /// The side codes of `items` (of a node of `node_len` items) against `split`: four margins
-    /// at a time, with records a little ahead requested from memory while these are measured.
+    /// The side codes of `items` (of a node of `node_len` items) against `split`, by way of
+    /// their margins (`margins` is working memory).
     pub(super) fn side_codes(
         &self,
         split: Node<'_>,
         items: ItemSet<'_>,
         node_len: usize,
+        margins: &mut Vec<f32>,
         out: &mut [u8],
     ) {
-        let n = items.len();
         // A node larger than the second-level cache was not read by its parent's split just
         // before (or does not fit): its records come from memory, scattered. Requesting them
         // whole, farther ahead, into the second-level cache keeps more of them in flight
         // (2-4 MB nodes: 64 -> 56 ns an item). Cached nodes only need their first lines
         // brought closer; the hardware streams the rest.
-        let (ahead, bytes, soon) = if node_len * self.layout.vector_bytes() >= GATHER_MIN_BYTES {
-            (8, usize::MAX, Soon::Later)
+        let ahead = if node_len * self.layout.vector_bytes() >= GATHER_MIN_BYTES {
+            Ahead {
+                items: 8,
+                bytes: usize::MAX,
+                soon: Soon::Later,
+            }
         } else {
-            (4, 128, Soon::Next)
+            Ahead {
+                items: 4,
+                bytes: 128,
+                soon: Soon::Next,
+            }
         };
-        let whole = n / 4 * 4;
-        for start in (0..whole).step_by(4) {
-            for k in start + ahead..(start + ahead + 4).min(n) {
-                prefetch_record(&items.get(k).0[self.layout.vector..], bytes, soon);
-            }
-            let four = std::array::from_fn(|w| items.get(start + w));
-            let margins = self.space.margins4(split, four);
-            for w in 0..4 {
-                out[start + w] = side_code(margins[w]);
-            }
-        }
-        for (k, code) in (whole..n).zip(&mut out[whole..]) {
-            *code = side_code(self.space.margin(split, items.get(k)));
+        margins.clear();
+        margins.resize(items.len(), 0.0);
+        self.space.margins(split, items, ahead, margins);
+        for (code, &margin) in out.iter_mut().zip(margins.iter()) {
+            *code = side_code(margin);
         }
     }
 }

@@ -3,7 +3,7 @@
 //! Record: `n_descendants: i32 @0`, `children[2]: i32 @4` sharing its first 4 bytes with
 //! `norm: f32` (an item's squared length), `v: [f32; dim] @12`.
 
-use super::kernels::Kernels;
+use super::kernels::{Ahead, Kernels};
 use super::two_means::{two_means_splits, update_mean, MeanSpace};
 use super::{normalize, Space};
 use crate::format::{ItemSet, Layout, Node, NodeBuf, NodeMut};
@@ -92,8 +92,8 @@ impl Space for Angular {
         (self.k.dot)(self.v(split), self.v(x))
     }
 
-    fn margins4(&self, split: Node<'_>, xs: [Node<'_>; 4]) -> [f32; 4] {
-        (self.k.dot4)(self.v(split), xs.map(|n| self.v(n)))
+    fn margins(&self, split: Node<'_>, items: ItemSet<'_>, ahead: Ahead, out: &mut [f32]) {
+        (self.k.dots_of)(self.v(split), items, V, ahead, out);
     }
 
     fn margins4_across(&self, splits: [Node<'_>; 4], x: Node<'_>) -> [f32; 4] {

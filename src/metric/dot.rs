@@ -10,7 +10,7 @@
 //! adds the node's own `dot_factor²`, and two-means measures and averages only `v` (it scales
 //! the centroids' `(v, dot_factor)` together, as main does).
 
-use super::kernels::Kernels;
+use super::kernels::{Ahead, Kernels};
 use super::two_means::{two_means_splits, update_mean, MeanSpace};
 use super::Space;
 use crate::format::{ItemSet, Layout, Node, NodeBuf, NodeMut};
@@ -140,17 +140,17 @@ impl<const MAIN: bool> Space for Dot<MAIN> {
         (self.k.dot)(self.v(split), self.v(x)) + extra
     }
 
-    fn margins4(&self, split: Node<'_>, xs: [Node<'_>; 4]) -> [f32; 4] {
-        let dots = (self.k.dot4)(self.v(split), xs.map(|n| self.v(n)));
+    fn margins(&self, split: Node<'_>, items: ItemSet<'_>, ahead: Ahead, out: &mut [f32]) {
+        (self.k.dots_of)(self.v(split), items, Self::V, ahead, out);
         let df = split.f32_at(DOT_FACTOR);
-        std::array::from_fn(|w| {
+        for (k, margin) in out.iter_mut().enumerate() {
             let extra = if MAIN {
-                df * xs[w].f32_at(DOT_FACTOR)
+                df * items.get(k).f32_at(DOT_FACTOR)
             } else {
                 df * df
             };
-            dots[w] + extra
-        })
+            *margin += extra;
+        }
     }
 
     fn margins4_across(&self, splits: [Node<'_>; 4], x: Node<'_>) -> [f32; 4] {

@@ -12,11 +12,15 @@
 //! results are bit-identical; running four independent chains hides the FMA latency that
 //! bounds a single sum, and keeps four memory streams in flight.
 
+use crate::format::ItemSet;
 use std::sync::OnceLock;
 
 pub(crate) type Kernel = fn(&[f32], &[f32]) -> f32;
 pub(crate) type Kernel2 = fn(&[f32], [&[f32]; 2]) -> [f32; 2];
 pub(crate) type Kernel4 = fn(&[f32], [&[f32]; 4]) -> [f32; 4];
+/// `dot(q, x)` for the vector `x` at byte `offset` of the record of every item of a set,
+/// into `out`, asking for the records `Ahead` of use.
+pub(crate) type DotsOf = fn(&[f32], ItemSet<'_>, usize, Ahead, &mut [f32]);
 /// `mean_update(p, x, count, inv_weight)`, then a build sum of `next` with `[p, other]`.
 pub(crate) type UpdateThen2 = fn(&mut [f32], &[f32], f32, f32, &[f32], &[f32]) -> [f32; 2];
 
@@ -26,6 +30,9 @@ pub(crate) struct Kernels {
     /// Σ aᵢbᵢ
     pub dot: Kernel,
     pub dot4: Kernel4,
+    /// `dot` of one vector with those of a set of records (a split's margins), in one call:
+    /// the loop over the records is compiled with the sums, so consecutive ones overlap.
+    pub dots_of: DotsOf,
     /// Σ (aᵢ−bᵢ)²
     pub euclidean: Kernel,
     pub euclidean4: Kernel4,
@@ -110,6 +117,7 @@ static PORTABLE: Kernels = Kernels {
     name: "portable",
     dot: |a, b| portable::sums::<PRODUCT, 1>(a, [b])[0],
     dot4: portable::sums::<PRODUCT, 4>,
+    dots_of: portable::dots_of,
     euclidean: |a, b| portable::sums::<SQUARED, 1>(a, [b])[0],
     euclidean4: portable::sums::<SQUARED, 4>,
     manhattan: |a, b| portable::sums::<ABSOLUTE, 1>(a, [b])[0],
@@ -196,8 +204,41 @@ pub(crate) fn prefetch_record(record: &[u8], bytes: usize, soon: Soon) {
     }
 }
 
+/// How a pass over a set of records asks for them ahead of use.
+#[derive(Clone, Copy)]
+pub(crate) struct Ahead {
+    /// How many items ahead of the ones being measured.
+    pub items: usize,
+    /// How much of each record, from the part measured on.
+    pub bytes: usize,
+    pub soon: Soon,
+}
+
 mod portable {
-    use super::{mean_update_lanes, wide_sums, ABSOLUTE, PRODUCT, SQUARED};
+    use super::{mean_update_lanes, prefetch_record, wide_sums, Ahead, ABSOLUTE, PRODUCT, SQUARED};
+    use crate::format::ItemSet;
+
+    /// `sums::<PRODUCT, 4>` over the records four at a time (the last ones padded with
+    /// repeats).
+    pub(super) fn dots_of(
+        q: &[f32],
+        items: ItemSet<'_>,
+        offset: usize,
+        ahead: Ahead,
+        out: &mut [f32],
+    ) {
+        let n = items.len();
+        assert_eq!(out.len(), n);
+        let vector = |k: usize| items.get(k.min(n - 1)).floats(offset, q.len());
+        for start in (0..n).step_by(4) {
+            for k in start + ahead.items..(start + ahead.items + 4).min(n) {
+                prefetch_record(&items.get(k).0[offset..], ahead.bytes, ahead.soon);
+            }
+            let dots = sums::<PRODUCT, 4>(q, std::array::from_fn(|w| vector(start + w)));
+            let end = (start + 4).min(n);
+            out[start..end].copy_from_slice(&dots[..end - start]);
+        }
+    }
 
     pub(super) fn wide<const TERM: u8, const W: usize>(q: &[f32], xs: [&[f32]; W]) -> [f32; W] {
         wide_sums::<TERM, W, 16, { cfg!(target_arch = "aarch64") }>(q, xs)
@@ -358,7 +399,8 @@ mod aarch64 {
 
 #[cfg(target_arch = "x86_64")]
 mod x86 {
-    use super::{Kernels, ABSOLUTE, PRODUCT, SQUARED};
+    use super::{prefetch, Ahead, Kernels, ABSOLUTE, PRODUCT, SQUARED};
+    use crate::format::ItemSet;
     use std::arch::x86_64::*;
 
     /// The elements after the last full vector block, summed as GCC compiles Annoy's scalar
@@ -388,6 +430,10 @@ mod x86 {
         name: "avx2+fma",
         dot: |a, b| avx2::<PRODUCT, 1>(a, [b])[0],
         dot4: avx2::<PRODUCT, 4>,
+        dots_of: |q, items, offset, ahead, out| {
+            // SAFETY: only reachable through the AVX2 tables, chosen after feature detection.
+            unsafe { dots_of_avx2(q, items, offset, ahead, out) }
+        },
         euclidean: |a, b| avx2::<SQUARED, 1>(a, [b])[0],
         euclidean4: avx2::<SQUARED, 4>,
         manhattan: |a, b| avx2::<ABSOLUTE, 1>(a, [b])[0],
@@ -410,6 +456,10 @@ mod x86 {
         name: "avx512f",
         dot: |a, b| avx512::<PRODUCT, 1>(a, [b])[0],
         dot4: avx512::<PRODUCT, 4>,
+        dots_of: |q, items, offset, ahead, out| {
+            // SAFETY: only reachable through the AVX512 table, chosen after feature detection.
+            unsafe { dots_of_avx512(q, items, offset, ahead, out) }
+        },
         euclidean: |a, b| avx512::<SQUARED, 1>(a, [b])[0],
         euclidean4: avx512::<SQUARED, 4>,
         manhattan: |a, b| avx512::<ABSOLUTE, 1>(a, [b])[0],
@@ -635,6 +685,185 @@ mod x86 {
         acc.map(|sums| avx512_total(sums))
     }
 
+    /// A register of lanes and the few operations the record loops need, so that a loop is
+    /// written once and compiled inside each kernel set's `target_feature` function. `total`
+    /// is also how `avx2_sums` / `avx512_sums` add up their lanes, so the loops' sums are
+    /// theirs bit for bit.
+    trait Lanes {
+        const WIDTH: usize;
+        type V: Copy;
+        /// # Safety
+        /// The CPU must have the set's features.
+        unsafe fn zero() -> Self::V;
+        /// # Safety
+        /// As `zero`, and `p` must point to `WIDTH` readable floats.
+        unsafe fn load(p: *const f32) -> Self::V;
+        /// # Safety
+        /// As `zero`.
+        unsafe fn mul_add(x: Self::V, y: Self::V, acc: Self::V) -> Self::V;
+        /// # Safety
+        /// As `zero`.
+        unsafe fn total(v: Self::V) -> f32;
+    }
+
+    struct Avx2Lanes;
+
+    impl Lanes for Avx2Lanes {
+        const WIDTH: usize = 8;
+        type V = __m256;
+        #[inline(always)]
+        unsafe fn zero() -> __m256 {
+            // SAFETY: the caller's CPU has AVX2 (trait contract).
+            unsafe { _mm256_setzero_ps() }
+        }
+        #[inline(always)]
+        unsafe fn load(p: *const f32) -> __m256 {
+            // SAFETY: the caller passes 8 readable floats (trait contract).
+            unsafe { _mm256_loadu_ps(p) }
+        }
+        #[inline(always)]
+        unsafe fn mul_add(x: __m256, y: __m256, acc: __m256) -> __m256 {
+            // SAFETY: the caller's CPU has FMA (trait contract).
+            unsafe { _mm256_fmadd_ps(x, y, acc) }
+        }
+        /// Annoy's hsum256_ps_avx: (hi + lo), then lanes 0+2 and 1+3, then those two.
+        #[inline(always)]
+        unsafe fn total(a: __m256) -> f32 {
+            // SAFETY: the caller's CPU has AVX2 (trait contract).
+            unsafe {
+                let x128 = _mm_add_ps(_mm256_extractf128_ps(a, 1), _mm256_castps256_ps128(a));
+                let x64 = _mm_add_ps(x128, _mm_movehl_ps(x128, x128));
+                _mm_cvtss_f32(_mm_add_ss(x64, _mm_shuffle_ps(x64, x64, 0x55)))
+            }
+        }
+    }
+
+    struct Avx512Lanes;
+
+    impl Lanes for Avx512Lanes {
+        const WIDTH: usize = 16;
+        type V = __m512;
+        #[inline(always)]
+        unsafe fn zero() -> __m512 {
+            // SAFETY: the caller's CPU has AVX-512F (trait contract).
+            unsafe { _mm512_setzero_ps() }
+        }
+        #[inline(always)]
+        unsafe fn load(p: *const f32) -> __m512 {
+            // SAFETY: the caller passes 16 readable floats (trait contract).
+            unsafe { _mm512_loadu_ps(p) }
+        }
+        #[inline(always)]
+        unsafe fn mul_add(x: __m512, y: __m512, acc: __m512) -> __m512 {
+            // SAFETY: the caller's CPU has AVX-512F (trait contract).
+            unsafe { _mm512_fmadd_ps(x, y, acc) }
+        }
+        /// GCC's _mm512_reduce_add_ps: halves, then quarters, then (0+2)+(1+3).
+        #[inline(always)]
+        unsafe fn total(a: __m512) -> f32 {
+            // SAFETY: the caller's CPU has AVX-512F (trait contract).
+            unsafe {
+                let lo = _mm512_castps512_ps256(a);
+                let hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(a), 1));
+                let t3 = _mm256_add_ps(hi, lo);
+                let t6 = _mm_add_ps(_mm256_extractf128_ps(t3, 1), _mm256_castps256_ps128(t3));
+                let t8 = _mm_add_ps(t6, _mm_shuffle_ps(t6, t6, 0b01_00_11_10));
+                _mm_cvtss_f32(_mm_add_ss(t8, _mm_shuffle_ps(t8, t8, 1)))
+            }
+        }
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn dots_of_avx2(
+        q: &[f32],
+        items: ItemSet<'_>,
+        offset: usize,
+        ahead: Ahead,
+        out: &mut [f32],
+    ) {
+        // SAFETY: this function's callers checked the CPU for AVX2 and FMA.
+        unsafe { dots_of_lanes::<Avx2Lanes>(q, items, offset, ahead, out) }
+    }
+
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    unsafe fn dots_of_avx512(
+        q: &[f32],
+        items: ItemSet<'_>,
+        offset: usize,
+        ahead: Ahead,
+        out: &mut [f32],
+    ) {
+        // SAFETY: this function's callers checked the CPU for AVX-512F, AVX2 and FMA.
+        unsafe { dots_of_lanes::<Avx512Lanes>(q, items, offset, ahead, out) }
+    }
+
+    /// `avx*_sums::<PRODUCT, 4>` over the records four at a time, written as one loop with the
+    /// sums inlined (a call per four records measured a quarter slower: 9.7 against 7.3 ns a
+    /// record on a cached 128-d node). The ids are checked once up front instead of at every
+    /// record.
+    ///
+    /// # Safety
+    /// The CPU must have `L`'s features.
+    #[inline(always)]
+    unsafe fn dots_of_lanes<L: Lanes>(
+        q: &[f32],
+        items: ItemSet<'_>,
+        offset: usize,
+        ahead: Ahead,
+        out: &mut [f32],
+    ) {
+        let (d, n, size) = (q.len(), items.len(), items.node_size());
+        let (records, ids) = (items.records(), items.ids());
+        assert_eq!(out.len(), n);
+        let Some(last) = ids.iter().map(|&id| id as usize).max() else {
+            return;
+        };
+        // Negative ids became huge above, and fail here too.
+        assert!(offset + 4 * d <= size && (last + 1) * size <= records.len());
+        let vector = |k: usize| -> *const f32 {
+            // SAFETY: ids[k] <= last, whose record ends within `records`, and the vector's
+            // 4·d bytes at `offset` lie within a record (both checked above).
+            unsafe { records.as_ptr().add(ids[k] as usize * size + offset).cast() }
+        };
+        let fetched = ahead.bytes.min(size - offset);
+        // Whole registers, then a scalar tail, as the single sums do.
+        let whole = d / L::WIDTH * L::WIDTH;
+        for start in (0..n).step_by(4) {
+            for k in start + ahead.items..(start + ahead.items + 4).min(n) {
+                for line in (0..fetched).step_by(64) {
+                    // SAFETY: `line` < size - offset: within the record (a hint in any case).
+                    prefetch(unsafe { vector(k).cast::<u8>().add(line) }, ahead.soon);
+                }
+            }
+            let last_k = n - 1;
+            let xs = [
+                vector(start),
+                vector((start + 1).min(last_k)),
+                vector((start + 2).min(last_k)),
+                vector((start + 3).min(last_k)),
+            ];
+            // SAFETY (the whole block): loads read `WIDTH` floats at i < whole <= d, within
+            // `q` and within every vector; the CPU has `L`'s features (this function's
+            // contract).
+            unsafe {
+                let mut acc = [L::zero(); 4];
+                let mut i = 0;
+                while i < whole {
+                    let y = L::load(q.as_ptr().add(i));
+                    for w in 0..4 {
+                        acc[w] = L::mul_add(L::load(xs[w].add(i)), y, acc[w]);
+                    }
+                    i += L::WIDTH;
+                }
+                for w in 0..(n - start).min(4) {
+                    let total = if whole > 0 { L::total(acc[w]) } else { 0.0 };
+                    let x = std::slice::from_raw_parts(xs[w], d);
+                    out[start + w] = tail::<PRODUCT>(&q[whole..], &x[whole..], total);
+                }
+            }
+        }
+    }
+
     #[target_feature(enable = "avx2,fma")]
     unsafe fn mean_update_avx2(p: &mut [f32], x: &[f32], count: f32, inv_weight: f32) {
         super::mean_update_lanes(p, x, count, inv_weight)
@@ -690,12 +919,8 @@ mod x86 {
                 i += 8;
             }
             for w in 0..W {
-                // Annoy's hsum256_ps_avx: (hi + lo), then lanes 0+2 and 1+3, then those two.
-                let a = acc[w];
-                let x128 = _mm_add_ps(_mm256_extractf128_ps(a, 1), _mm256_castps256_ps128(a));
-                let x64 = _mm_add_ps(x128, _mm_movehl_ps(x128, x128));
-                let x32 = _mm_add_ss(x64, _mm_shuffle_ps(x64, x64, 0x55));
-                result[w] = _mm_cvtss_f32(x32);
+                // SAFETY: this function's callers checked the CPU for AVX2.
+                result[w] = unsafe { Avx2Lanes::total(acc[w]) };
             }
         }
         for w in 0..W {
@@ -730,14 +955,8 @@ mod x86 {
                 i += 16;
             }
             for w in 0..W {
-                // GCC's _mm512_reduce_add_ps: halves, then quarters, then (0+2)+(1+3).
-                let a = acc[w];
-                let lo = _mm512_castps512_ps256(a);
-                let hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(a), 1));
-                let t3 = _mm256_add_ps(hi, lo);
-                let t6 = _mm_add_ps(_mm256_extractf128_ps(t3, 1), _mm256_castps256_ps128(t3));
-                let t8 = _mm_add_ps(t6, _mm_shuffle_ps(t6, t6, 0b01_00_11_10));
-                result[w] = _mm_cvtss_f32(_mm_add_ss(t8, _mm_shuffle_ps(t8, t8, 1)));
+                // SAFETY: this function's callers checked the CPU for AVX-512F.
+                result[w] = unsafe { Avx512Lanes::total(acc[w]) };
             }
         }
         for w in 0..W {

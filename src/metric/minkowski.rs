@@ -3,7 +3,7 @@
 //! Record: `n_descendants: i32 @0`, `a: f32 @4` (the plane's offset), `children[2]: i32 @8`,
 //! `v: [f32; dim] @16`.
 
-use super::kernels::Kernels;
+use super::kernels::{Ahead, Kernels};
 use super::two_means::{two_means_splits, update_mean, MeanSpace};
 use super::{normalize, Space};
 use crate::format::{ItemSet, Layout, Node, NodeBuf, NodeMut};
@@ -86,9 +86,12 @@ impl<const MANHATTAN: bool> Space for Minkowski<MANHATTAN> {
         split.f32_at(A) + (self.k.dot)(self.v(split), self.v(x))
     }
 
-    fn margins4(&self, split: Node<'_>, xs: [Node<'_>; 4]) -> [f32; 4] {
+    fn margins(&self, split: Node<'_>, items: ItemSet<'_>, ahead: Ahead, out: &mut [f32]) {
+        (self.k.dots_of)(self.v(split), items, V, ahead, out);
         let a = split.f32_at(A);
-        (self.k.dot4)(self.v(split), xs.map(|n| self.v(n))).map(|d| a + d)
+        for margin in out.iter_mut() {
+            *margin += a;
+        }
     }
 
     fn margins4_across(&self, splits: [Node<'_>; 4], x: Node<'_>) -> [f32; 4] {

@@ -11,6 +11,7 @@ mod two_means;
 
 use crate::format::{ItemSet, Layout, Node, NodeBuf, NodeMut};
 use crate::random::Kiss64;
+use kernels::Ahead;
 use std::fmt;
 use std::str::FromStr;
 
@@ -128,10 +129,9 @@ pub(crate) trait Space: Sync + Send {
     /// of `children[0]`, 0 exactly on the plane (the build then flips a coin, as Annoy does).
     fn margin(&self, split: Node<'_>, x: Node<'_>) -> f32;
 
-    /// `margin` for four records at once, each bit-identical to `margin`.
-    fn margins4(&self, split: Node<'_>, xs: [Node<'_>; 4]) -> [f32; 4] {
-        std::array::from_fn(|w| self.margin(split, xs[w]))
-    }
+    /// `margin` of every item of `items`, into `out`, each bit-identical to `margin`; the
+    /// records are asked for `ahead` of use. The build's side of each item of a split.
+    fn margins(&self, split: Node<'_>, items: ItemSet<'_>, ahead: Ahead, out: &mut [f32]);
 
     /// `margin` of one record against four splits, each bit-identical to `margin`.
     fn margins4_across(&self, splits: [Node<'_>; 4], x: Node<'_>) -> [f32; 4] {
@@ -269,12 +269,21 @@ mod tests {
                             .collect();
                         let n = |i: usize| nodes[i].node();
                         let four = [n(1), n(2), n(3), n(4)];
-                        let margins = sp.margins4(n(0), four);
                         let across = sp.margins4_across(four, n(5));
                         let distances = sp.distances4(n(0), four);
+                        let name = format!("{metric} dim {dim} {}", k.name);
+                        // The margins of a set (not a multiple of four, ids out of order, one
+                        // twice) against the split n(0).
+                        let records: Vec<u8> = nodes.iter().flat_map(|b| b.bytes().to_vec()).collect();
+                        let ids = [3, 1, 7, 2, 2, 6, 5];
+                        let set = ItemSet::new(&records, s, &ids);
+                        let mut margins = [0.0; 7];
+                        let ahead = Ahead { items: 2, bytes: 64, soon: kernels::Soon::Next };
+                        sp.margins(n(0), set, ahead, &mut margins);
+                        for (margin, &id) in margins.iter().zip(&ids) {
+                            assert_eq!(margin.to_bits(), sp.margin(n(0), n(id as usize)).to_bits(), "{name}");
+                        }
                         for w in 0..4 {
-                            let name = format!("{metric} dim {dim} {}", k.name);
-                            assert_eq!(margins[w].to_bits(), sp.margin(n(0), four[w]).to_bits(), "{name}");
                             assert_eq!(across[w].to_bits(), sp.margin(four[w], n(5)).to_bits(), "{name}");
                             assert_eq!(distances[w].to_bits(), sp.distance(n(0), four[w]).to_bits(), "{name}");
                         }
