@@ -301,7 +301,7 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
         buf.sides.clear();
         buf.sides.resize(ids.len(), ON_PLANE);
         let (plane, items) = (split.plane.node(), self.item_set(ids));
-        self.side_codes(plane, items, ids.len(), &mut buf.margins, &mut buf.sides);
+        self.side_codes(plane, items, ids.len(), &mut buf.sides);
         for (&id, &code) in ids.iter().zip(&buf.sides) {
             slots[id as usize * group + split.tree] = code;
         }

@@ -17,6 +17,9 @@ const PARALLEL_MARGIN_BYTES: usize = 4 << 20;
 /// Nodes whose item vectors add up to at least this many bytes (a core's second-level cache)
 /// are read from memory rather than from the cache.
 const GATHER_MIN_BYTES: usize = 1 << 20;
+/// Margins measured per kernel call: a block's scratch stays small (4 KB) whatever the node,
+/// and the few records not requested ahead at a block's end cost nothing measurable.
+const MARGIN_BLOCK: usize = 1024;
 /// Items per shared piece of margin work.
 pub(super) const MARGIN_CHUNK: usize = 4096;
 
@@ -31,8 +34,6 @@ pub(super) struct Buffers {
     pub moved: Vec<i32>,
     /// Node records of finished splits, for reuse by the next ones.
     pub records: Vec<NodeBuf>,
-    /// The margins of the items being split.
-    pub margins: Vec<f32>,
 }
 
 impl Buffers {
@@ -42,7 +43,6 @@ impl Buffers {
             sides: Vec::new(),
             moved: Vec::new(),
             records: Vec::new(),
-            margins: Vec::new(),
         }
     }
 
@@ -221,10 +221,10 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
                 .for_each(|(chunk, out)| {
                     let start = chunk * MARGIN_CHUNK;
                     let chunk = items.slice(start..start + out.len());
-                    self.side_codes(split, chunk, items.len(), &mut Vec::new(), out)
+                    self.side_codes(split, chunk, items.len(), out)
                 });
         } else {
-            self.side_codes(split, items, items.len(), &mut buf.margins, sides);
+            self.side_codes(split, items, items.len(), sides);
         }
         for side in sides.iter_mut() {
             if *side == ON_PLANE {
@@ -235,13 +235,12 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
     }
 
     /// The side codes of `items` (of a node of `node_len` items) against `split`, by way of
-    /// their margins (`margins` is working memory).
+    /// their margins, a block at a time.
     pub(super) fn side_codes(
         &self,
         split: Node<'_>,
         items: ItemSet<'_>,
         node_len: usize,
-        margins: &mut Vec<f32>,
         out: &mut [u8],
     ) {
         // A node larger than the second-level cache was not read by its parent's split just
@@ -262,11 +261,15 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
                 soon: Soon::Next,
             }
         };
-        margins.clear();
-        margins.resize(items.len(), 0.0);
-        self.space.margins(split, items, ahead, margins);
-        for (code, &margin) in out.iter_mut().zip(margins.iter()) {
-            *code = side_code(margin);
+        let mut margins = [0.0f32; MARGIN_BLOCK];
+        for (block, codes) in out.chunks_mut(MARGIN_BLOCK).enumerate() {
+            let start = block * MARGIN_BLOCK;
+            let margins = &mut margins[..codes.len()];
+            let block_items = items.slice(start..start + codes.len());
+            self.space.margins(split, block_items, ahead, margins);
+            for (code, &margin) in codes.iter_mut().zip(margins.iter()) {
+                *code = side_code(margin);
+            }
         }
     }
 }
