@@ -4,9 +4,10 @@
 //! own buffer, and the buffers are laid out in tree order. Trees are built in groups
 //! (`levels`): while a group's nodes are large, its trees advance one level at a time
 //! together, and one pass over the item vectors in memory order measures every item against
-//! the split of each tree's node holding it. Each vector is then read once per level for the whole group instead of once per
-//! tree; the build is bound by memory bandwidth, not arithmetic. Nodes small enough to stay in
-//! the cache are finished depth-first (`recursive`), as Annoy builds whole trees.
+//! the split of each tree's node holding it. Each vector is then read once per level for the
+//! whole group instead of once per tree; the build is bound by memory bandwidth, not
+//! arithmetic. Nodes small enough to stay in the cache are finished depth-first
+//! (`recursive`), as Annoy builds whole trees.
 //!
 //! A tree's bytes depend on the data, the seed and its number only: not on the group it was
 //! built in, nor on the number of threads.

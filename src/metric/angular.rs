@@ -4,7 +4,7 @@
 //! `norm: f32` (an item's squared length), `v: [f32; dim] @12`.
 
 use super::kernels::{Ahead, Kernels};
-use super::two_means::{two_means_splits, update_mean, MeanSpace};
+use super::two_means::{two_means_splits, MeanSpace};
 use super::{normalize, Space};
 use crate::format::{ItemSet, Layout, Node, NodeBuf, NodeMut};
 use crate::random::Kiss64;
@@ -157,17 +157,6 @@ impl MeanSpace for Angular {
     fn weight(&self, item: Node<'_>) -> f32 {
         // The stored norm came from the same kernel, so this equals recomputing it.
         self.squared_norm(item).sqrt()
-    }
-
-    fn update(&self, p: &mut NodeMut<'_>, item: Node<'_>, weight: f32, count: i32, product: f32) {
-        update_mean(
-            self.k,
-            p.floats_mut(V, self.dim),
-            self.v(item),
-            weight,
-            count,
-        );
-        self.update_norm(p, weight, count, product);
     }
 
     fn update_then_distances2(

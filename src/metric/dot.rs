@@ -226,7 +226,16 @@ impl<const MAIN: bool> MeanSpace for Dot<MAIN> {
         }
     }
 
-    fn update(&self, p: &mut NodeMut<'_>, item: Node<'_>, weight: f32, count: i32, _: f32) {
+    fn update_then_distances2(
+        &self,
+        p: &mut NodeMut<'_>,
+        other: Node<'_>,
+        item: Node<'_>,
+        weight: f32,
+        count: i32,
+        _: f32,
+        next: Node<'_>,
+    ) -> ([f32; 2], [f32; 2]) {
         update_mean(
             self.k,
             p.floats_mut(Self::V, self.dim),
@@ -240,6 +249,7 @@ impl<const MAIN: bool> MeanSpace for Dot<MAIN> {
             p.set_f32(DOT_FACTOR, df[0]);
             self.init(p);
         }
+        self.distances2(p.as_node(), other, next)
     }
 }
 

@@ -4,7 +4,7 @@
 //! `v: [f32; dim] @16`.
 
 use super::kernels::{Ahead, Kernels};
-use super::two_means::{two_means_splits, update_mean, MeanSpace};
+use super::two_means::{two_means_splits, MeanSpace};
 use super::{normalize, Space};
 use crate::format::{ItemSet, Layout, Node, NodeBuf, NodeMut};
 use crate::random::Kiss64;
@@ -170,15 +170,5 @@ impl<const MANHATTAN: bool> MeanSpace for Minkowski<MANHATTAN> {
             self.v(next),
         );
         (d, [0.0; 2])
-    }
-
-    fn update(&self, p: &mut NodeMut<'_>, item: Node<'_>, weight: f32, count: i32, _: f32) {
-        update_mean(
-            self.k,
-            p.floats_mut(V, self.dim),
-            self.v(item),
-            weight,
-            count,
-        );
     }
 }

@@ -274,18 +274,22 @@ mod tests {
                         let name = format!("{metric} dim {dim} {}", k.name);
                         // The margins of a set (not a multiple of four, ids out of order, one
                         // twice) against the split n(0).
-                        let records: Vec<u8> = nodes.iter().flat_map(|b| b.bytes().to_vec()).collect();
+                        let records: Vec<u8> =
+                            nodes.iter().flat_map(|b| b.bytes().to_vec()).collect();
                         let ids = [3, 1, 7, 2, 2, 6, 5];
                         let set = ItemSet::new(&records, s, &ids);
                         let mut margins = [0.0; 7];
                         let ahead = Ahead { items: 2, bytes: 64, soon: kernels::Soon::Next };
                         sp.margins(n(0), set, ahead, &mut margins);
                         for (margin, &id) in margins.iter().zip(&ids) {
-                            assert_eq!(margin.to_bits(), sp.margin(n(0), n(id as usize)).to_bits(), "{name}");
+                            let single = sp.margin(n(0), n(id as usize));
+                            assert_eq!(margin.to_bits(), single.to_bits(), "{name}");
                         }
                         for w in 0..4 {
-                            assert_eq!(across[w].to_bits(), sp.margin(four[w], n(5)).to_bits(), "{name}");
-                            assert_eq!(distances[w].to_bits(), sp.distance(n(0), four[w]).to_bits(), "{name}");
+                            let margin = sp.margin(four[w], n(5));
+                            let distance = sp.distance(n(0), four[w]);
+                            assert_eq!(across[w].to_bits(), margin.to_bits(), "{name}");
+                            assert_eq!(distances[w].to_bits(), distance.to_bits(), "{name}");
                         }
                     });
                 }

@@ -19,17 +19,16 @@ pub(crate) trait MeanSpace {
     /// Refreshes derived fields of a starting centroid (angular: its squared norm).
     fn init(&self, _p: &mut NodeMut<'_>) {}
     /// `[distance(p, item), distance(q, item)]`, and the inner products `[p·item, q·item]`
-    /// where the metric computes them (else zeros), for `update`.
+    /// where the metric computes them (else zeros), for the update.
     fn distances2(&self, p: Node<'_>, q: Node<'_>, item: Node<'_>) -> ([f32; 2], [f32; 2]);
     /// The sample's length in cosine mode (1 otherwise); samples of length 0 are skipped.
     fn weight(&self, item: Node<'_>) -> f32;
-    /// `p = (p·count + item/weight) / (count+1)`, derived fields included; `product` is
-    /// `p·item` from `distances2`.
-    fn update(&self, p: &mut NodeMut<'_>, item: Node<'_>, weight: f32, count: i32, product: f32);
     /// Fills `split` with the plane between two centroids.
     fn split_between(&self, centroids: [NodeBuf; 2], split: &mut NodeBuf);
-    /// `update(p, …)`, then `distances2(p, other, next)`: where a metric fuses the two, the
-    /// next step's distances start from the new centroid without storing and reloading it.
+    /// The step: `p = (p·count + item/weight) / (count+1)`, derived fields included
+    /// (`product` is `p·item` from `distances2`), then `distances2(p, other, next)`. Where a
+    /// metric fuses the two, the next step's distances start from the new centroid without
+    /// storing and reloading it.
     #[allow(clippy::too_many_arguments)]
     fn update_then_distances2(
         &self,
@@ -40,10 +39,7 @@ pub(crate) trait MeanSpace {
         count: i32,
         product: f32,
         next: Node<'_>,
-    ) -> ([f32; 2], [f32; 2]) {
-        self.update(p, item, weight, count, product);
-        self.distances2(p.as_node(), other, next)
-    }
+    ) -> ([f32; 2], [f32; 2]);
 }
 
 /// Fills each of `splits` with the plane between the two centroids of its items, as
