@@ -17,11 +17,11 @@
 //!
 //! The library is organised as Annoy's file is: [`format`] (node records), `metric` (one
 //! module per metric), `build` (the trees), `search` (the query), `storage` (heap or file
-//! map) and `index` (the API that ties them together). The C ABI is in `ffi`.
+//! map) and `index` (the API that ties them together). The C ABI is a crate of its own
+//! (`capi/` in the repository), a thin translation of this one.
 
 mod build;
 mod error;
-pub mod ffi;
 mod format;
 mod index;
 mod metric;
