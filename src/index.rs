@@ -56,6 +56,8 @@ impl Index {
                 MAX_DIMENSION
             )));
         }
+        // A kernel set forced (ANNOY_KERNELS) that this CPU cannot run stops every index here.
+        crate::metric::kernels::chosen().map_err(Error::invalid)?;
         Ok(Index {
             dim,
             metric,

@@ -7,6 +7,7 @@ use crate::format::ItemSet;
 use std::arch::x86_64::*;
 
 pub(super) static AVX2: Kernels = Kernels {
+    key: "avx2",
     name: "avx2+fma",
     dot: |a, b| avx2::<PRODUCT, 1>(a, [b])[0],
     dot4: avx2::<PRODUCT, 4>,

@@ -7,6 +7,7 @@ use crate::format::ItemSet;
 use std::arch::x86_64::*;
 
 pub(super) static AVX512: Kernels = Kernels {
+    key: "avx512",
     name: "avx512f",
     dot: |a, b| avx512::<PRODUCT, 1>(a, [b])[0],
     dot4: avx512::<PRODUCT, 4>,

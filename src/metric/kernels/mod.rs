@@ -41,6 +41,9 @@ pub(crate) type UpdateThen2 = fn(&mut [f32], &[f32], f32, f32, &[f32], &[f32]) -
 
 /// One implementation of each kernel.
 pub(crate) struct Kernels {
+    /// What `ANNOY_KERNELS` calls the set: "portable", "avx2", "avx512" or "neon".
+    pub key: &'static str,
+    /// What `simd_kernels` reports: "portable", "avx2+fma", "avx512f" or "neon".
     pub name: &'static str,
     /// Σ aᵢbᵢ
     pub dot: Kernel,
@@ -128,10 +131,72 @@ const PRODUCT: u8 = 0;
 const SQUARED: u8 = 1;
 const ABSOLUTE: u8 = 2;
 
-/// The best kernels this CPU supports.
+/// The environment variable that forces a kernel set, read once, when the first index is
+/// created: `portable`, `avx2`, `avx512` or `neon`.
+pub(crate) const FORCE_VARIABLE: &str = "ANNOY_KERNELS";
+
+/// The set of this process, or why the requested one was refused. Chosen once: either by
+/// [`choose`] or, at the first index, from [`FORCE_VARIABLE`] or else the CPU's best set.
+static CHOSEN: OnceLock<Result<&'static Kernels, String>> = OnceLock::new();
+
+/// The kernel set this process uses: [`FORCE_VARIABLE`]'s, or the best this CPU has. When the
+/// variable names a set this CPU cannot run, that is an error here and at every index creation
+/// (see [`chosen`]); nothing runs those kernels.
+pub(crate) fn chosen() -> Result<&'static Kernels, String> {
+    CHOSEN
+        .get_or_init(|| match std::env::var(FORCE_VARIABLE) {
+            Ok(name) if !name.is_empty() => {
+                find(&name).map_err(|why| format!("{FORCE_VARIABLE}={name}: {why}"))
+            }
+            _ => Ok(best_available()),
+        })
+        .clone()
+}
+
+/// The kernels for a new index: [`chosen`]'s, or (after a refused request, where `Index::new`
+/// has failed and no index exists to use them) the best this CPU has.
 pub(crate) fn best() -> &'static Kernels {
-    static CHOSEN: OnceLock<&'static Kernels> = OnceLock::new();
-    CHOSEN.get_or_init(|| *available().last().unwrap())
+    chosen().unwrap_or_else(|_| best_available())
+}
+
+/// Makes `name` this process's set, before any index is created; afterwards, succeeds only
+/// if `name` is the set already chosen. Returns the set's full name.
+pub(crate) fn choose(name: &str) -> Result<&'static str, String> {
+    let wanted = find(name)?;
+    match CHOSEN.get_or_init(|| Ok(wanted)) {
+        Ok(k) if std::ptr::eq(*k, wanted) => Ok(k.name),
+        Ok(k) => Err(format!(
+            "the kernel set is chosen once per process and is already {}",
+            k.key
+        )),
+        Err(why) => Err(why.clone()),
+    }
+}
+
+/// The set called `name` (its key or its full name), if this CPU can run it.
+fn find(name: &str) -> Result<&'static Kernels, String> {
+    let usable = available();
+    if let Some(k) = usable.iter().find(|k| k.key == name || k.name == name) {
+        return Ok(k);
+    }
+    let keys: Vec<&str> = usable.iter().map(|k| k.key).collect();
+    let known = ["portable", "avx2", "avx512", "neon"];
+    Err(if known.contains(&name) {
+        format!(
+            "this CPU cannot run the {name} kernels (it can run: {})",
+            keys.join(", ")
+        )
+    } else {
+        format!(
+            "unknown kernel set (expected one of: {}; this CPU can run: {})",
+            known.join(", "),
+            keys.join(", ")
+        )
+    })
+}
+
+fn best_available() -> &'static Kernels {
+    available().last().copied().unwrap_or(&portable::PORTABLE)
 }
 
 /// Every kernel set usable on this CPU, best last.

@@ -7,6 +7,7 @@ use super::{Kernels, ABSOLUTE, PRODUCT, SQUARED};
 use std::arch::aarch64::*;
 
 pub(super) static NEON: Kernels = Kernels {
+    key: "neon",
     name: "neon",
     hamming,
     build_dot: |a, b| wide::<PRODUCT, 1>(a, [b])[0],

@@ -6,6 +6,7 @@ use super::{
 use crate::format::ItemSet;
 
 pub(super) static PORTABLE: Kernels = Kernels {
+    key: "portable",
     name: "portable",
     dot: |a, b| sums::<PRODUCT, 1>(a, [b])[0],
     dot4: sums::<PRODUCT, 4>,
