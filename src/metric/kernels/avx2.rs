@@ -51,7 +51,10 @@ fn wide_avx2<const TERM: u8, const W: usize>(q: &[f32], xs: [&[f32]; W]) -> [f32
     unsafe { avx2_wide::<TERM, W>(q, xs) }
 }
 
-/// Four accumulators per sum, 32 floats a step: for sums whose order is free.
+/// Four accumulators per sum, 32 floats a step: for sums whose order is free. The 8-float
+/// block at `i` goes to accumulator `(i / 8) % 4`, named by a constant in every loop, so the
+/// accumulators stay in registers (picked by a running index, they lived in memory, and every
+/// step waited for a store and a load).
 #[target_feature(enable = "avx2,fma")]
 unsafe fn avx2_wide<const TERM: u8, const W: usize>(q: &[f32], xs: [&[f32]; W]) -> [f32; W] {
     let n = q.len();
@@ -72,8 +75,23 @@ unsafe fn avx2_wide<const TERM: u8, const W: usize>(q: &[f32], xs: [&[f32]; W]) 
     }
     let mut acc = [[_mm256_setzero_ps(); 4]; W];
     let mut i = 0;
-    while i + 8 <= n {
-        let lane = (i / 8) % 4;
+    while i + 32 <= n {
+        for (lane, at) in (i..i + 32).step_by(8).enumerate() {
+            // SAFETY: at + 8 <= n <= every slice's length, so the loads are in bounds.
+            let y = unsafe { _mm256_loadu_ps(q.as_ptr().add(at)) };
+            for w in 0..W {
+                // SAFETY: as above.
+                let x = unsafe { _mm256_loadu_ps(xs[w].as_ptr().add(at)) };
+                acc[w][lane] = step!(x, y, acc[w][lane]);
+            }
+        }
+        i += 32;
+    }
+    // Up to three blocks of 8 are left: into accumulators 0, 1, 2, as above.
+    for lane in 0..3 {
+        if i + 8 > n {
+            break;
+        }
         // SAFETY: i + 8 <= n <= every slice's length, so the loads are in bounds.
         let y = unsafe { _mm256_loadu_ps(q.as_ptr().add(i)) };
         for w in 0..W {
