@@ -19,21 +19,20 @@
 //! module per metric), `build` (the trees), `search` (the query), `storage` (heap or file
 //! map) and `index` (the API that ties them together). The C ABI is in `ffi`.
 
-mod build;
 mod error;
 pub mod ffi;
+mod forest;
 mod format;
 mod index;
 mod metric;
 mod random;
-mod search;
 mod storage;
 
 pub use error::{Error, Result};
+pub use forest::search::{Neighbor, Scratch};
 pub use index::{Index, Query, MAX_DIMENSION, MAX_ITEMS};
 pub use metric::{DotLayout, Metric};
 pub use random::DEFAULT_SEED;
-pub use search::{Neighbor, Scratch};
 
 /// The distance kernels this process uses ("avx512f", "avx2+fma", "neon" or "portable"):
 /// the best set the CPU has, unless one was forced (see [`set_simd_kernels`]).
