@@ -16,8 +16,9 @@
 //! ```
 //!
 //! The library is organised as Annoy's file is: [`format`] (node records), `metric` (one
-//! module per metric), `build` (the trees), `search` (the query), `storage` (heap or file
-//! map) and `index` (the API that ties them together). The C ABI is in `ffi`.
+//! module per metric, and the distance kernels in `metric::kernels`), `forest` (the trees:
+//! `forest::build` makes them, `forest::search` is the query), `storage` (heap or file map)
+//! and `index` (the API that ties them together). The C ABI is in `ffi`.
 
 mod error;
 pub mod ffi;
