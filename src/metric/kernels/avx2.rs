@@ -87,7 +87,9 @@ unsafe fn avx2_wide<const TERM: u8, const W: usize>(q: &[f32], xs: [&[f32]; W]) 
         }
         i += 32;
     }
-    // Up to three blocks of 8 are left: into accumulators 0, 1, 2, as above.
+    // Up to three blocks of 8 are left: into accumulators 0, 1, 2, as above. A counted loop,
+    // so that it unrolls with each lane a constant.
+    #[allow(clippy::needless_range_loop)]
     for lane in 0..3 {
         if i + 8 > n {
             break;
