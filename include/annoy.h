@@ -15,6 +15,10 @@
  * - Threads: functions taking `const annoy_index *` may run concurrently on one built or
  *   loaded index; functions taking `annoy_index *` need exclusive access to it.
  * - No panic crosses this boundary (ANNOY_E_PANIC) and nothing is ever printed.
+ * - Kernels: distances use the best SIMD set the CPU has. The environment variable
+ *   ANNOY_KERNELS=portable|avx2|avx512|neon, read when the first index is created, forces a
+ *   set (for tests and benchmarks); a set the CPU cannot run, or an unknown name, makes every
+ *   annoy_new fail with ANNOY_E_INVALID_ARGUMENT, naming the sets it can run.
  */
 
 #ifndef ANNOY_H
