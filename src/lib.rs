@@ -25,13 +25,15 @@ mod error;
 mod format;
 mod index;
 mod metric;
+mod query;
 mod random;
 mod search;
 mod storage;
 
 pub use error::{Error, Result};
-pub use index::{Index, Query, MAX_DIMENSION, MAX_ITEMS};
+pub use index::{Index, Query, RecallPoint, RecallSample, Tuning, MAX_DIMENSION, MAX_ITEMS};
 pub use metric::{DotLayout, Metric};
+pub use query::{Bitset, Filter, QueryOptions, SearchK, WALK_COST};
 pub use random::DEFAULT_SEED;
 pub use search::{Neighbor, Scratch};
 
