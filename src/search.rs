@@ -245,7 +245,10 @@ impl<'a> Forest<'a> {
     /// `search_k` candidates, written to `scratch.results`. Only ids that `allowed` accepts
     /// become candidates and count towards `search_k`, so a filter that rejects most items
     /// widens the walk instead of thinning the answer (`allowed` may see an id more than
-    /// once: trees repeat items).
+    /// once: trees repeat items). A walk that passes over more than `max_passed` item slots
+    /// (allowed or not) before it has its candidates gives up and returns `Ok(false)`, with
+    /// no results: a scan is then cheaper.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn search<S: Space, F: Fn(i32) -> bool>(
         &self,
         space: &S,
@@ -253,8 +256,9 @@ impl<'a> Forest<'a> {
         n: usize,
         search_k: usize,
         allowed: F,
+        max_passed: usize,
         scratch: &mut Scratch,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let Scratch {
             heap,
             candidates,
@@ -268,7 +272,7 @@ impl<'a> Forest<'a> {
         best.clear();
         results.clear();
         if n == 0 || search_k == 0 {
-            return Ok(());
+            return Ok(true);
         }
         let max_bucket = self.layout.max_bucket() as i64;
         let hint = self.ahead_hint();
@@ -289,7 +293,12 @@ impl<'a> Forest<'a> {
             .saturating_mul(2)
             .saturating_add(self.roots.len());
         let mut expansions = 0usize;
+        let mut passed = 0usize;
         while candidates.len() < search_k {
+            if passed > max_passed {
+                candidates.clear();
+                return Ok(false);
+            }
             let Some(entry) = heap.pop() else {
                 break;
             };
@@ -297,10 +306,12 @@ impl<'a> Forest<'a> {
             let node = self.node(i as usize);
             let k = node.n_descendants() as i64;
             if k == 1 && (i as usize) < self.n_items {
+                passed += 1;
                 if allowed(i) {
                     candidates.push(i);
                 }
             } else if k <= max_bucket {
+                passed += k.max(0) as usize;
                 candidates.extend(
                     (0..k.max(0) as usize)
                         .map(|j| node.child(&self.layout, j))
@@ -330,7 +341,7 @@ impl<'a> Forest<'a> {
         }
 
         self.rank_candidates(space, query, n, scratch);
-        Ok(())
+        Ok(true)
     }
 
     /// The `n` nearest to `query` among the items `ids` yields, by exact distance: a scan

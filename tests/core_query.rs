@@ -150,7 +150,7 @@ fn batch_rejects_bad_input_before_any_query() {
     let e = index
         .query_batch(&flat, &options, 1, &mut ids, None, &mut counts)
         .unwrap_err();
-    assert!(matches!(e, Error::InvalidArgument(_)), "{e}");
+    assert!(matches!(e, Error::NotFinite { position: 11 }), "{e}");
     assert_eq!(counts, [9, 9]);
     let e = index
         .query_batch(&flat[..7], &options, 1, &mut ids, None, &mut counts)

@@ -14,9 +14,19 @@ use std::sync::Mutex;
 /// that taking them costs nothing.
 const BATCH_BLOCK: usize = 16;
 
+/// How many item slots a walk under a predicate passes over before it stops and scans every
+/// item with the predicate instead. A predicate's selectivity is unknown until the walk sees
+/// it reject: passing over `max(8 × search_k, n_items / 8)` slots without gathering
+/// `search_k` allowed ones means fewer than one item in eight (or in `n_items / 8 / search_k`)
+/// is allowed, where the scan (`n_items` predicate calls, a distance per allowed item) costs
+/// less than the walk still ahead, and is exact.
+fn predicate_walk_limit(search_k: usize, n_items: usize) -> usize {
+    search_k.saturating_mul(8).max(n_items / 8)
+}
+
 impl Index {
-    /// The most results a query for `n` neighbours can return: `min(n, n_items)`. A batch's
-    /// result rows are this long.
+    /// The most results a query for `n` neighbours can return: `min(n, n_items)`: the
+    /// smallest result buffer (or batch row) a query for `n` accepts.
     pub fn result_capacity(&self, n: usize) -> usize {
         n.min(self.n_items)
     }
@@ -38,10 +48,12 @@ impl Index {
     }
 
     /// Answers one query per `dim` floats of `queries`, on `n_threads` threads (0: one per
-    /// core), each with its own scratch. Query `i`'s results go to row `i` of `out_ids` (and
-    /// of `out_distances`), rows of [`Index::result_capacity`]`(options.n)` entries, with their
-    /// number in `out_counts[i]`; the rest of a row is left as it was. Every vector is checked
-    /// before any query runs; on error the outputs may hold some queries' results.
+    /// core), each with its own scratch. `out_ids` holds one row per query, all of the same
+    /// length (`out_ids.len() / n_queries`), which must be at least
+    /// [`Index::result_capacity`]`(options.n)`; `out_distances`, if given, is laid out the
+    /// same. Query `i`'s results go to the start of row `i`, their number to `out_counts[i]`;
+    /// the rest of a row is left as it was. Every vector is checked before any query runs; on
+    /// error the outputs may hold some queries' results.
     pub fn query_batch(
         &self,
         queries: &[f32],
@@ -60,36 +72,41 @@ impl Index {
             )));
         }
         let n_queries = queries.len() / dim;
-        let row = self.result_capacity(options.n);
-        let slots = n_queries
-            .checked_mul(row)
-            .ok_or_else(|| Error::invalid("n_queries × n overflows"))?;
-        let short = |what: &str, len: usize, need: usize| {
-            Error::invalid(format!("{what} holds {len} entries, {need} needed"))
-        };
-        if out_ids.len() < slots {
-            return Err(short("out_ids", out_ids.len(), slots));
-        }
-        if let Some(d) = out_distances.as_deref() {
-            if d.len() < slots {
-                return Err(short("out_distances", d.len(), slots));
-            }
-        }
-        if out_counts.len() < n_queries {
-            return Err(short("out_counts", out_counts.len(), n_queries));
-        }
-        for (q, v) in queries.chunks_exact(dim).enumerate() {
-            self.check_vector(v).map_err(|e| match e {
-                Error::NotFinite { position } => Error::invalid(format!(
-                    "query {q}: value at position {position} is NaN or infinite"
-                )),
-                e => e,
-            })?;
-        }
         if n_queries == 0 {
             return Ok(());
         }
-        if row == 0 {
+        let row = out_ids.len() / n_queries;
+        let need = self.result_capacity(options.n);
+        if row < need {
+            return Err(Error::invalid(format!(
+                "out_ids holds rows of {row} results for {n_queries} queries, {need} needed"
+            )));
+        }
+        let slots = n_queries * row;
+        if let Some(d) = out_distances.as_deref() {
+            if d.len() < slots {
+                return Err(Error::invalid(format!(
+                    "out_distances holds {} entries, {slots} needed",
+                    d.len()
+                )));
+            }
+        }
+        if out_counts.len() < n_queries {
+            return Err(Error::invalid(format!(
+                "out_counts holds {} entries, {n_queries} needed",
+                out_counts.len()
+            )));
+        }
+        for (q, v) in queries.chunks_exact(dim).enumerate() {
+            // A position in the whole of `queries`.
+            self.check_vector(v).map_err(|e| match e {
+                Error::NotFinite { position } => Error::NotFinite {
+                    position: q * dim + position,
+                },
+                e => e,
+            })?;
+        }
+        if need == 0 {
             out_counts[..n_queries].fill(0);
             return Ok(());
         }
@@ -100,11 +117,10 @@ impl Index {
         .min(n_queries.div_ceil(BATCH_BLOCK));
 
         let ids = out_ids[..slots].chunks_mut(row * BATCH_BLOCK);
-        let distances: Box<dyn Iterator<Item = Option<&mut [f32]>> + Send> =
-            match out_distances {
-                Some(d) => Box::new(d[..slots].chunks_mut(row * BATCH_BLOCK).map(Some)),
-                None => Box::new(std::iter::repeat_with(|| None)),
-            };
+        let distances: Box<dyn Iterator<Item = Option<&mut [f32]>> + Send> = match out_distances {
+            Some(d) => Box::new(d[..slots].chunks_mut(row * BATCH_BLOCK).map(Some)),
+            None => Box::new(std::iter::repeat_with(|| None)),
+        };
         let blocks = queries
             .chunks(dim * BATCH_BLOCK)
             .zip(ids)
@@ -211,23 +227,33 @@ impl Index {
         let forest = self.forest();
         let n_items = self.n_items;
         let q = record.node();
+        let all = 0..n_items as u32;
         with_space!(&self.space, sp => match options.filter {
-            Filter::All => forest.search(sp, q, n, search_k, |_| true, scratch),
+            Filter::All => forest
+                .search(sp, q, n, search_k, |_| true, usize::MAX, scratch)
+                .map(drop),
             Filter::Allow(bits) if bits.prefers_scan(search_k, n_items) => {
                 forest.scan(sp, q, n, bits.ids(), scratch);
                 Ok(())
             }
-            Filter::Allow(bits) => {
-                forest.search(sp, q, n, search_k, |id| bits.contains(id as u32), scratch)
+            Filter::Allow(bits) => forest
+                .search(sp, q, n, search_k, |id| bits.contains(id as u32), usize::MAX, scratch)
+                .map(drop),
+            Filter::Predicate(allowed) => {
+                let walked = forest.search(
+                    sp,
+                    q,
+                    n,
+                    search_k,
+                    |id| id >= 0 && (id as usize) < n_items && allowed(id as u32),
+                    predicate_walk_limit(search_k, n_items),
+                    scratch,
+                )?;
+                if !walked {
+                    forest.scan(sp, q, n, all.filter(|&id| allowed(id)), scratch);
+                }
+                Ok(())
             }
-            Filter::Predicate(allowed) => forest.search(
-                sp,
-                q,
-                n,
-                search_k,
-                |id| id >= 0 && (id as usize) < n_items && allowed(id as u32),
-                scratch,
-            ),
         })
     }
 
