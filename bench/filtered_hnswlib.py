@@ -55,11 +55,11 @@ def main(directory):
         r, _ = run(ef, everything, want_all)
         if r >= 0.9 or ef >= 4096:
             break
-        ef *= 2
+        ef += max(2, ef // 8)
     print(f"ef for unfiltered recall 0.9: {ef} (recall {r:.3f})")
     print("| selectivity | allowed | recall@10 | QPS |")
     print("|---|---|---|---|")
-    for selectivity in ["1.0", "0.5", "0.1", "0.01", "0.001"]:
+    for selectivity in ["1", "0.5", "0.1", "0.01", "0.001"]:
         words = np.fromfile(f"{directory}/allow-{selectivity}.u64", dtype="<u8")
         bits = np.unpackbits(words.view(np.uint8), bitorder="little")[:n].astype(bool)
         if bits.size < n:

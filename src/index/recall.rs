@@ -31,7 +31,7 @@ pub struct RecallPoint {
     pub candidates: usize,
     /// Recall@k against brute force, 0 to 1.
     pub recall: f64,
-    /// Queries per second on one thread.
+    /// Queries per second on one thread (the fastest of three passes).
     pub qps: f64,
 }
 
@@ -177,13 +177,20 @@ impl Index {
     fn measure(&self, truth: &Truth<'_>, options: &QueryOptions<'_>) -> Result<RecallPoint> {
         let mut scratch = Scratch::new();
         let (mut hits, mut wanted) = (0usize, 0usize);
-        let started = Instant::now();
-        for (q, want) in truth.queries.iter().zip(&truth.ids) {
-            let found = self.query_with_options(*q, options, &mut scratch)?;
-            hits += found.iter().filter(|r| want.contains(&r.id)).count();
-            wanted += want.len();
+        let mut seconds = f64::INFINITY;
+        // The fastest of three passes: queries are cheap next to the brute force, and a
+        // shared machine's noise mostly slows a pass down.
+        for pass in 0..3 {
+            let started = Instant::now();
+            for (q, want) in truth.queries.iter().zip(&truth.ids) {
+                let found = self.query_with_options(*q, options, &mut scratch)?;
+                if pass == 0 {
+                    hits += found.iter().filter(|r| want.contains(&r.id)).count();
+                    wanted += want.len();
+                }
+            }
+            seconds = seconds.min(started.elapsed().as_secs_f64());
         }
-        let seconds = started.elapsed().as_secs_f64();
         Ok(RecallPoint {
             search_k: options.search_k,
             candidates: options.search_k.candidates(options.n, self.roots.len()),
