@@ -139,6 +139,16 @@ class AnnoyRbTest < Minitest::Test
     assert_equal 33, index.get_distance(0, 1) # 32 bits, then 2 ^ 3 = 1
   end
 
+  # Bundler.require loads a gem by its name: annoy-rb's name and this gem's both load it.
+  def test_gem_names_can_be_required
+    %w[annoy-rb annoy-rs].each do |name|
+      out = IO.popen([RbConfig.ruby, "-I", File.join(BINDING_DIR, "lib"), "-e",
+                      "require #{name.inspect}; print Annoy::AnnoyIndex.new(n_features: 2).n_features, " \
+                      "Annoy::Index.name"], &:read)
+      assert_equal "2Annoy::Index", out, name
+    end
+  end
+
   # ---- what annoy-rb returns and raises ----
 
   def test_return_values
@@ -217,6 +227,20 @@ class AnnoyRbTest < Minitest::Test
       index.save(path)
       e = assert_raises(RuntimeError) { Annoy::AnnoyIndex.new(n_features: 5, metric: "euclidean").load(path) }
       assert_kind_of Annoy::CorruptFileError, e.cause
+    end
+  end
+
+  # annoy-rb's float64 files hold doubles (an angular node of 4 values is 48 bytes, not 28):
+  # they are refused, and a float64 index says why.
+  def test_float64_files_are_refused_with_a_reason
+    with_tmpdir do |dir|
+      path = File.join(dir, "f64.ann")
+      File.binwrite(path, "\0" * 48 * 3)
+      e = assert_raises(RuntimeError) { Annoy::AnnoyIndex.new(n_features: 4).load(path) }
+      assert_kind_of Annoy::CorruptFileError, e.cause
+      assert_match(/dtype 'float64' writes doubles/, e.message)
+      e = assert_raises(RuntimeError) { Annoy::AnnoyIndex.new(n_features: 4, dtype: "float32").load(path) }
+      refute_match(/float64/, e.message)
     end
   end
 

@@ -82,6 +82,11 @@ module Annoy
     class TypedIndex
       # The Annoy::Index metric of this class.
       METRIC = nil
+      # Whether annoy-rb's class of this name keeps doubles (dtype "float64").
+      FLOAT64 = false
+      FLOAT64_FILES = "annoy-rb's dtype 'float64' writes doubles, which this library does not " \
+                      "read: rebuild the index (its files hold float32, as with annoy-rb's " \
+                      "dtype 'float32', Annoy's Python module and its other bindings)"
 
       # +n_dims+: values per vector (for hamming, 64-bit words).
       def initialize(n_dims)
@@ -112,7 +117,13 @@ module Annoy
 
       def load(filename, prefault)
         path = AnnoyRb.string(filename)
-        AnnoyRb.translating { @index.load(path, prefault: prefault == true) }
+        AnnoyRb.translating do
+          @index.load(path, prefault: prefault == true)
+        rescue Annoy::CorruptFileError => e
+          raise unless self.class::FLOAT64
+
+          raise Annoy::CorruptFileError.new("#{e.message}; #{FLOAT64_FILES}", e.code)
+        end
         true
       end
 
@@ -249,14 +260,15 @@ module Annoy
 
   # annoy-rb's typed index classes, one per metric and element type. This library stores
   # every vector in 32-bit floats, so a "float64" class differs from its Float32 twin only
-  # in name (see the README: files are always Annoy's float32 format).
-  class AnnoyIndexAngular < AnnoyRb::TypedIndex; METRIC = :angular; end
+  # in its name and in what +load+ says of a file it cannot read (annoy-rb's float64 files
+  # hold doubles; this library's files are always Annoy's float32 format).
+  class AnnoyIndexAngular < AnnoyRb::TypedIndex; METRIC = :angular; FLOAT64 = true; end
   class AnnoyIndexAngularFloat32 < AnnoyRb::TypedIndex; METRIC = :angular; end
-  class AnnoyIndexDotProduct < AnnoyRb::TypedIndex; METRIC = :dot; end
+  class AnnoyIndexDotProduct < AnnoyRb::TypedIndex; METRIC = :dot; FLOAT64 = true; end
   class AnnoyIndexDotProductFloat32 < AnnoyRb::TypedIndex; METRIC = :dot; end
-  class AnnoyIndexEuclidean < AnnoyRb::TypedIndex; METRIC = :euclidean; end
+  class AnnoyIndexEuclidean < AnnoyRb::TypedIndex; METRIC = :euclidean; FLOAT64 = true; end
   class AnnoyIndexEuclideanFloat32 < AnnoyRb::TypedIndex; METRIC = :euclidean; end
-  class AnnoyIndexManhattan < AnnoyRb::TypedIndex; METRIC = :manhattan; end
+  class AnnoyIndexManhattan < AnnoyRb::TypedIndex; METRIC = :manhattan; FLOAT64 = true; end
   class AnnoyIndexManhattanFloat32 < AnnoyRb::TypedIndex; METRIC = :manhattan; end
   class AnnoyIndexHamming < AnnoyRb::HammingIndex; end
 
