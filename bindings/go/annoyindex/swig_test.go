@@ -329,8 +329,16 @@ func TestBadInputFailsWithoutCrashing(t *testing.T) {
 		t.Fatalf("query before build: %v %v", ids.ToSlice(), dists.ToSlice())
 	}
 	index.AddItem(1, []float32{0, 1, 0})
+	index.Build(0)
+	index.Build(-2)
+	if n := index.(annoy.Extras).GetNTrees(); n != 0 {
+		t.Fatalf("Build(0) and Build(-2) built %d trees", n)
+	}
 	index.Build(5)
 	index.Build(5) // already built: nothing happens
+	if n := index.(annoy.Extras).GetNTrees(); n != 5 {
+		t.Fatalf("%d trees after Build(5) twice", n)
+	}
 	index.AddItem(2, []float32{0, 0, 1})
 	if index.GetNItems() != 2 {
 		t.Fatalf("item added after build")
