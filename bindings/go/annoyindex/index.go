@@ -48,7 +48,8 @@ type AnnoyIndex interface {
 	GetNItems() int
 	// Verbose is accepted and does nothing: the library prints nothing.
 	Verbose(v bool)
-	// GetItem fills v with item's vector; v is left empty for an unknown item.
+	// GetItem fills v with item's vector; v is left empty for an unknown item. A v not made
+	// by NewAnnoyVectorFloat (nil, say) panics.
 	GetItem(item int, v X_RawAnnoyVectorFloat)
 	// OnDiskBuild builds the index in filename instead of in memory (call before AddItem).
 	// False when the file cannot be created.
@@ -308,7 +309,10 @@ func (p *index) SetSeed(seed int) {
 func (p *index) Verbose(bool) {}
 
 func (p *index) GetItem(item int, v X_RawAnnoyVectorFloat) {
-	out := floatVector(v)
+	out, ok := v.(*vectorFloat)
+	if !ok || out == nil { // SWIG's module dereferences the nil pointer
+		panic("GetItem: the vector must come from NewAnnoyVectorFloat")
+	}
 	out.data = nil
 	if p.idx == nil {
 		return

@@ -432,6 +432,16 @@ func TestOverloadMismatchPanicsAsSwig(t *testing.T) {
 	}
 }
 
+func TestGetItemNeedsOneOfOurVectors(t *testing.T) {
+	index := angular3(t, axes...)
+	defer func() {
+		if r, _ := recover().(string); r != "GetItem: the vector must come from NewAnnoyVectorFloat" {
+			t.Errorf("recovered %q", r)
+		}
+	}()
+	index.GetItem(0, nil)
+}
+
 func TestMetricTypesAreDistinct(t *testing.T) {
 	var idx interface{} = annoy.NewAnnoyIndexAngular(2)
 	if _, ok := idx.(annoy.AnnoyIndexEuclidean); ok {
