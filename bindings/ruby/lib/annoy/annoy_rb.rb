@@ -74,7 +74,7 @@ module Annoy
     rescue Annoy::UnknownItemError => e
       raise IndexError, e.message
     rescue Annoy::Error => e
-      raise RuntimeError, e.message # rubocop:disable Style/RedundantException
+      raise RuntimeError, e.message
     end
 
     # What annoy-rb's typed index classes (Annoy::AnnoyIndexAngular, ...) have in common: the
