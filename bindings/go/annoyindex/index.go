@@ -124,8 +124,14 @@ func NewAnnoyIndexManhattan(f int) AnnoyIndexManhattan {
 }
 
 // NewAnnoyIndexDotProduct returns an empty dot-product index (see NewAnnoyIndexAngular).
+// Its files have the layout of Annoy's main branch, which Annoy's Go module is built from
+// (Annoy 1.17.3's layout differs; Load reads both).
 func NewAnnoyIndexDotProduct(f int) AnnoyIndexDotProduct {
-	return dotIndex{newIndex(f, annoyrs.Dot)}
+	p := newIndex(f, annoyrs.Dot)
+	if p.idx != nil {
+		_ = p.idx.SetDotLayout(annoyrs.DotLayoutAnnoyMain) // cannot fail on a new Dot index
+	}
+	return dotIndex{p}
 }
 
 // NewAnnoyIndexHamming returns an empty index of f-bit vectors (see AnnoyIndexHamming).

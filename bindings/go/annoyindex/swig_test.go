@@ -525,3 +525,51 @@ func TestConcurrentQueries(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// Annoy's Go module is built from Annoy's main branch, whose dot files differ from Annoy
+// 1.17.3's: the package writes main's, byte for byte as the binding does with that layout.
+func TestDotFilesHaveAnnoyMainLayout(t *testing.T) {
+	dir := t.TempDir()
+	vecs := [][]float32{{1, 0, 2}, {0, 1, 1}, {2, 2, 0}, {-1, 0, 1}}
+	compat := annoy.NewAnnoyIndexDotProduct(3)
+	defer annoy.DeleteAnnoyIndexDotProduct(compat)
+	compat.(annoy.Extras).SetSeed(3)
+	for i, v := range vecs {
+		compat.AddItem(i, v)
+	}
+	compat.Build(2)
+	got := filepath.Join(dir, "compat.ann")
+	if !compat.Save(got) {
+		t.Fatal("save failed")
+	}
+	write := func(layout annoyrs.DotLayout) []byte {
+		native, err := annoyrs.New(3, annoyrs.Dot)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer native.Close()
+		if err := native.SetDotLayout(layout); err != nil {
+			t.Fatal(err)
+		}
+		_ = native.SetSeed(3)
+		for i, v := range vecs {
+			_ = native.Add(i, v)
+		}
+		_ = native.Build(2, 1)
+		path := filepath.Join(dir, "native.ann")
+		if err := native.Save(path); err != nil {
+			t.Fatal(err)
+		}
+		b, _ := os.ReadFile(path)
+		return b
+	}
+	have, _ := os.ReadFile(got)
+	if main, old := write(annoyrs.DotLayoutAnnoyMain), write(annoyrs.DotLayoutAnnoy117); !slices.Equal(have, main) || slices.Equal(have, old) {
+		t.Fatalf("file of %d bytes; main's layout %d, 1.17.3's %d", len(have), len(main), len(old))
+	}
+	loaded := annoy.NewAnnoyIndexDotProduct(3)
+	defer annoy.DeleteAnnoyIndexDotProduct(loaded)
+	if !loaded.Load(got) || loaded.GetDistance(0, 2) != 2 {
+		t.Fatalf("reloaded: distance %v", loaded.GetDistance(0, 2))
+	}
+}
