@@ -24,5 +24,8 @@
 //     (an index as the annoy-rs binding allows: queries concurrently, changes exclusively).
 //   - Extras (GetNTrees, SetSeed, Native) and a Hamming index are added; SWIG's interfaces
 //     are unchanged.
+//   - Each tree is seeded from the seed and its number, so builds are the same on any number
+//     of threads, and a seed gives other trees than Annoy's (queries on one file answer as in
+//     Annoy). Dot files have the layout of Annoy's main branch, as the module's.
 //   - Errors are not printed to stderr; Native returns the index with errors.
 package annoy
