@@ -87,6 +87,30 @@ class AnnoyRbTest < Minitest::Test
       end
   end
 
+  # annoy-rb's typed classes, used directly: its C extension's positional methods.
+  def test_typed_class_positional_api
+    index = Annoy::AnnoyIndexEuclideanFloat32.new(2)
+    assert_nil index.set_seed(4)
+    assert_equal [true, true], [index.add_item(0, [0, 0]), index.add_item(1, [3, 4])]
+    assert_equal true, index.build(2, -1)
+    assert_equal [2, 2, 2], [index.get_f, index.get_n_items, index.get_n_trees]
+    assert_equal [[0, 1], [0.0, 5.0]], index.get_nns_by_item(0, 2, -1, true)
+    assert_equal [1], index.get_nns_by_vector([3, 3], 1, -1, false)
+    assert_equal [3.0, 4.0], index.get_item(1)
+    assert_in_delta 5.0, index.get_distance(0, 1), TOL
+    with_tmpdir do |dir|
+      path = File.join(dir, "e.ann")
+      assert_equal true, index.save(path, false)
+      loaded = Annoy::AnnoyIndexEuclidean.new(2)
+      assert_equal true, loaded.load(path, true)
+      assert_equal [1, 0], loaded.get_nns_by_vector([2, 2], 2, -1, false)
+      assert_nil loaded.unload
+      assert_nil loaded.verbose(true)
+      assert_equal true, loaded.on_disk_build(File.join(dir, "o.ann"))
+    end
+    assert_raises(ArgumentError) { index.build(2) }
+  end
+
   # ---- files written by Annoy (tests/golden, by the annoy 1.17.3 PyPI package) ----
 
   def golden(name)
