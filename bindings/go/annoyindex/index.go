@@ -17,9 +17,9 @@ import (
 type AnnoyIndex interface {
 	Swigcptr() uintptr
 	SwigIsAnnoyIndex()
-	// AddItem stores w as item `item` (ids from 0; an id leaves holes below it). A w whose
-	// length is not the dimension, a negative id, or an index already built or loaded adds
-	// nothing.
+	// AddItem stores w as item `item` (ids from 0; an id leaves holes below it). Only the
+	// first f values of a longer w are used, as in SWIG. A shorter w, a negative id, or an
+	// index already built or loaded adds nothing.
 	AddItem(item int, w []float32)
 	// Build builds q trees (-1: as many as Annoy would choose) on one thread, as Annoy's Go
 	// module does. It builds nothing on an index already built or loaded, or for q of 0 or
@@ -42,7 +42,7 @@ type AnnoyIndex interface {
 	// n, or an index with nothing built.
 	GetNnsByItem(a ...interface{})
 	// GetNnsByVector(w []float32, n, searchK int, result[, distances]) is GetNnsByItem for a
-	// query vector; a w of the wrong length finds nothing.
+	// query vector (its first f values, as AddItem); a w shorter than f finds nothing.
 	GetNnsByVector(a ...interface{})
 	// GetNItems returns the number of items (the largest id plus one).
 	GetNItems() int
@@ -218,8 +218,17 @@ func (p *index) Native() *annoyrs.Index { return p.idx }
 func (p *index) AddItem(item int, w []float32) {
 	// SWIG's ids are C ints, and results come back as int32.
 	if p.idx != nil && item <= math.MaxInt32 {
-		_ = p.idx.Add(item, w)
+		_ = p.idx.Add(item, p.firstF(w))
 	}
+}
+
+// firstF is w cut to the dimension: Annoy's module reads the first f values of a longer
+// vector, and programs may rely on that. A shorter w stays short and is refused.
+func (p *index) firstF(w []float32) []float32 {
+	if f := p.idx.Dim(); len(w) > f {
+		return w[:f]
+	}
+	return w
 }
 
 func (p *index) Build(q int) {
@@ -269,7 +278,7 @@ func (p *index) GetNnsByItem(a ...interface{}) {
 func (p *index) GetNnsByVector(a ...interface{}) {
 	w, n, searchK, ids, dists := queryArgs[[]float32](a)
 	p.fill(ids, dists, func(idx *annoyrs.Index) ([]annoyrs.Result, error) {
-		return idx.QueryVector(w, n, searchK)
+		return idx.QueryVector(p.firstF(w), n, searchK)
 	})
 }
 

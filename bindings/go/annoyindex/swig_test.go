@@ -573,3 +573,22 @@ func TestDotFilesHaveAnnoyMainLayout(t *testing.T) {
 		t.Fatalf("reloaded: distance %v", loaded.GetDistance(0, 2))
 	}
 }
+
+// Annoy's module reads the first f values of a longer vector, and so does this package.
+func TestLongerVectorsUseTheirFirstFValues(t *testing.T) {
+	index := annoy.NewAnnoyIndexEuclidean(2)
+	defer annoy.DeleteAnnoyIndexEuclidean(index)
+	index.AddItem(0, []float32{0, 0, 9, 9})
+	index.AddItem(1, []float32{3, 4, -1})
+	index.Build(2)
+	vec := annoy.NewAnnoyVectorFloat()
+	index.GetItem(1, vec)
+	if index.GetNItems() != 2 || !slices.Equal(vec.ToSlice(), []float32{3, 4}) {
+		t.Fatalf("n_items %d, item 1 %v", index.GetNItems(), vec.ToSlice())
+	}
+	ids, dists := annoy.NewAnnoyVectorInt(), annoy.NewAnnoyVectorFloat()
+	index.GetNnsByVector([]float32{3, 4, 100, 100}, 2, -1, ids, dists)
+	if !slices.Equal(ids.ToSlice(), []int32{1, 0}) || !slices.Equal(dists.ToSlice(), []float32{0, 5}) {
+		t.Fatalf("query with a longer vector: %v %v", ids.ToSlice(), dists.ToSlice())
+	}
+}
