@@ -8,7 +8,8 @@ Gem::Specification.new do |spec|
   spec.summary = "Approximate nearest neighbours (Spotify Annoy compatible) over the libannoy C library"
   spec.description = <<~TEXT
     A thin ruby-ffi binding to libannoy, a Rust reimplementation of Spotify's Annoy with a C ABI.
-    Reads and writes Annoy's .ann files; no compiler needed on the deploy machine. The shared
+    Reads and writes Annoy's .ann files; no compiler needed on the deploy machine. Also
+    provides the annoy-rb gem's Annoy::AnnoyIndex API, so annoy-rb programs run unchanged. The shared
     library is taken from ANNOY_LIBRARY, from lib/annoy/native/ inside the gem, from the source
     checkout, or from the system (libannoy.so.0).
   TEXT
