@@ -15,6 +15,8 @@
  * - Threads: functions taking `const annoy_index *` may run concurrently on one built or
  *   loaded index; functions taking `annoy_index *` need exclusive access to it.
  * - No panic crosses this boundary (ANNOY_E_PANIC) and nothing is ever printed.
+ * - Paths are NUL-terminated: bytes handed to the OS as they are on Unix, UTF-8 on Windows
+ *   (anything else is ANNOY_E_INVALID_ARGUMENT there).
  */
 
 #ifndef ANNOY_H
