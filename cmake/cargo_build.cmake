@@ -5,7 +5,7 @@
 #      --strip-unneeded, keeping the dynamic symbols; the archive --strip-debug);
 #   3. those native libraries are written where the CMake package and annoy.pc read them.
 # Inputs (-D): CARGO, MANIFEST, TARGET_DIR, RUST_TARGET (may be empty), STAGE_DIR, REALNAME,
-# STRIP, LIBS_FILE, PC_IN, PC_OUT; or PREBUILT_DIR and RUSTC to stage libraries built elsewhere.
+# STRIP, LIBS_FILE, PC_IN, PC_OUT, LINKER (cross builds); or PREBUILT_DIR and RUSTC to stage libraries built elsewhere.
 cmake_minimum_required(VERSION 3.16)
 
 set(_target_args "")
@@ -17,12 +17,20 @@ else()
 endif()
 set(_cargo_args rustc --release --manifest-path "${MANIFEST}" --lib ${_target_args})
 
+set(_linker_env "")
+if(RUST_TARGET AND LINKER)
+  # cross builds link with the C compiler CMake was given for that target
+  string(TOUPPER "${RUST_TARGET}" _t)
+  string(REPLACE "-" "_" _t "${_t}")
+  set(_linker_env "CARGO_TARGET_${_t}_LINKER=${LINKER}")
+endif()
+
 function(_annoy_cargo out_libs)
   # Debug info is dropped in the build itself (the installed files are stripped anyway);
   # this is the only difference from a plain `cargo build --release`.
   execute_process(
     COMMAND "${CMAKE_COMMAND}" -E env "CARGO_TARGET_DIR=${TARGET_DIR}" CARGO_PROFILE_RELEASE_DEBUG=0
-            "${CARGO}" ${_cargo_args} -- --print native-static-libs
+            ${_linker_env} "${CARGO}" ${_cargo_args} -- --print native-static-libs
     RESULT_VARIABLE _rc
     ERROR_VARIABLE _err
     ECHO_ERROR_VARIABLE)
