@@ -12,6 +12,11 @@ command -v cc >/dev/null || need_apt+=(build-essential)
 command -v ruby >/dev/null || need_apt+=(ruby)
 ruby -e 'require "ffi"' 2>/dev/null || need_apt+=(ruby-ffi)
 ruby -e 'require "minitest"' 2>/dev/null || need_apt+=(ruby-minitest)
+# cross builds (.ci/cross.sh): aarch64 under qemu-user, Windows under Wine
+command -v aarch64-linux-gnu-gcc >/dev/null || need_apt+=(gcc-aarch64-linux-gnu)
+command -v qemu-aarch64 >/dev/null || need_apt+=(qemu-user)
+command -v x86_64-w64-mingw32-gcc >/dev/null || need_apt+=(gcc-mingw-w64-x86-64)
+command -v wine64 >/dev/null || [ -x /usr/lib/wine/wine64 ] || need_apt+=(wine64)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -25,6 +30,9 @@ python3 -c 'import annoy, numpy, pytest' 2>/dev/null \
 if command -v rustup >/dev/null; then
   rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
   rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
+  for t in aarch64-unknown-linux-gnu x86_64-pc-windows-gnu; do
+    rustup target list --installed 2>/dev/null | grep -qx "$t" || rustup target add "$t"
+  done
 fi
 
 for tool in cargo go python3 ruby cmake valgrind; do

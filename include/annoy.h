@@ -19,6 +19,8 @@
  *   ANNOY_KERNELS=portable|avx2|avx512|neon, read when the first index is created, forces a
  *   set (for tests and benchmarks); a set the CPU cannot run, or an unknown name, makes every
  *   annoy_new fail with ANNOY_E_INVALID_ARGUMENT, naming the sets it can run.
+ * - Paths are NUL-terminated: bytes handed to the OS as they are on Unix, UTF-8 on Windows
+ *   (anything else is ANNOY_E_INVALID_ARGUMENT there).
  */
 
 #ifndef ANNOY_H

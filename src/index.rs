@@ -542,10 +542,34 @@ fn write_replacing(path: &Path, parts: &[&[u8]]) -> Result<()> {
         let _ = std::fs::remove_file(&tmp);
         Error::io("write", path, e)
     })?;
-    std::fs::rename(&tmp, path).map_err(|e| {
+    rename_over(&tmp, path).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         Error::io("replace", path, e)
     })
+}
+
+/// Renames `tmp` over `path`. On Unix a rename replaces a file other processes have mapped;
+/// Windows refuses to replace a mapped file (access denied) but lets it be renamed, since
+/// every handle std opens shares delete access: the old file moves aside under `tmp`'s name
+/// plus ".old", the new one takes its place, and the old one is deleted (a mapped one once the
+/// last mapping of it closes, or, where Windows does not allow that, left beside as ".old").
+fn rename_over(tmp: &Path, path: &Path) -> std::io::Result<()> {
+    match std::fs::rename(tmp, path) {
+        #[cfg(windows)]
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied && path.is_file() => {
+            let mut aside = tmp.as_os_str().to_owned();
+            aside.push(".old");
+            let aside = std::path::PathBuf::from(aside);
+            std::fs::rename(path, &aside).map_err(|_| e)?;
+            if let Err(e) = std::fs::rename(tmp, path) {
+                let _ = std::fs::rename(&aside, path);
+                return Err(e);
+            }
+            let _ = std::fs::remove_file(&aside);
+            Ok(())
+        }
+        result => result,
+    }
 }
 
 /// Tells Annoy 1.17.3's dot files from Annoy main's by size, and when both node sizes fit,

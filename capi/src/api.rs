@@ -100,9 +100,27 @@ fn c_path<'a>(path: *const c_char) -> Result<&'a Path, Failure> {
     }
     // SAFETY: non-NULL and NUL-terminated (header contract).
     let bytes = unsafe { CStr::from_ptr(path) }.to_bytes();
+    path_from_bytes(bytes)
+}
+
+/// Unix paths are bytes, passed to the OS as they are.
+#[cfg(unix)]
+fn path_from_bytes(bytes: &[u8]) -> Result<&Path, Failure> {
     Ok(Path::new(
         <std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(bytes),
     ))
+}
+
+/// Elsewhere (Windows) paths are UTF-8, which std turns into the OS's wide strings.
+#[cfg(not(unix))]
+fn path_from_bytes(bytes: &[u8]) -> Result<&Path, Failure> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok(Path::new(text)),
+        Err(e) => fail(
+            ANNOY_E_INVALID_ARGUMENT,
+            format!("path is not UTF-8 (byte {} is invalid)", e.valid_up_to()),
+        ),
+    }
 }
 
 fn metric(number: i32) -> Result<Metric, Failure> {

@@ -5,6 +5,10 @@
 //! In a debug build the workloads are shrunk (`ANNOY_TEST_SMALL=1`); `c_tests/run.sh` runs
 //! them at full size against the release library. `ANNOY_C_SUITE_LIB=/path/to/libannoy.so`
 //! tests another build of the library.
+//!
+//! Unix only (the C tests use POSIX calls); the Windows build runs a subset of them under Wine
+//! from `.ci/cross.sh`.
+#![cfg(unix)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
