@@ -23,6 +23,40 @@ fn work_dir() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("c_suite")
 }
 
+/// Builds this crate's shared library with the profile and target directory of this test
+/// and returns its path. `cargo test` builds this test but not the crate's cdylib (there is
+/// no rlib to link it to), so the test asks for it: a no-op when it is up to date, and never
+/// a stale copy.
+fn build_cdylib() -> PathBuf {
+    // Integration tests run from <target>/<profile>/deps.
+    let exe = std::env::current_exe().unwrap();
+    let profile_dir = exe.parent().unwrap().parent().unwrap();
+    let target_dir = profile_dir.parent().unwrap();
+    let profile = match profile_dir.file_name().unwrap().to_str().unwrap() {
+        "debug" => "dev",
+        other => other,
+    };
+    let status = std::process::Command::new(env!("CARGO"))
+        .args([
+            "build",
+            "--quiet",
+            "-p",
+            "annoy-capi",
+            "--lib",
+            "--profile",
+            profile,
+        ])
+        .arg("--target-dir")
+        .arg(target_dir)
+        .current_dir(root())
+        .status()
+        .expect("run cargo build for the shared library");
+    assert!(status.success(), "cargo build -p annoy-capi failed");
+    let lib = profile_dir.join("libannoy.so");
+    assert!(lib.exists(), "{} missing after cargo build", lib.display());
+    lib
+}
+
 /// A directory holding the library under test as `libannoy.so.<major>` (its SONAME, which the
 /// test programs record) and `libannoy.so` (for `-lannoy`).
 fn lib_dir() -> &'static Path {
@@ -30,18 +64,7 @@ fn lib_dir() -> &'static Path {
     DIR.get_or_init(|| {
         let built = match std::env::var_os("ANNOY_C_SUITE_LIB") {
             Some(path) => PathBuf::from(path),
-            None => {
-                // Integration tests run from target/<profile>/deps, beside the cdylib.
-                let exe = std::env::current_exe().unwrap();
-                let deps = exe.parent().unwrap();
-                [
-                    deps.join("libannoy.so"),
-                    deps.parent().unwrap().join("libannoy.so"),
-                ]
-                .into_iter()
-                .find(|p| p.exists())
-                .expect("libannoy.so not found beside the test binary")
-            }
+            None => build_cdylib(),
         };
         let dir = work_dir().join("lib");
         std::fs::create_dir_all(&dir).unwrap();
