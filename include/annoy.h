@@ -138,33 +138,43 @@ typedef struct annoy_query_options {
 extern "C" {
 #endif // __cplusplus
 
-// The library version as "MAJOR.MINOR.PATCH"; static, never NULL.
+// The library version as "MAJOR.MINOR.PATCH"; static, never NULL. Thread-safe.
 const char *annoy_version(void);
 
 // Creates an empty index of `dim`-dimensional vectors (for hamming, `dim` counts bits).
 // On success `*out` receives a handle the caller owns and frees with `annoy_free`.
+// Errors: `ANNOY_E_NULL` (`out_index`), `ANNOY_E_UNKNOWN_METRIC`, `ANNOY_E_INVALID_ARGUMENT`
+// (`dim` 0 or above 2^20, or an `ANNOY_KERNELS` set this CPU
+// cannot run); `*out_index` is unchanged on failure. Thread-safe (no index is shared).
 enum annoy_status annoy_new(int32_t metric_number,
                             size_t dim,
                             struct annoy_index **out_index,
                             struct annoy_error **err);
 
-// Frees an index, unmapping its file if loaded. NULL is a no-op. Needs exclusive access.
+// Frees an index, unmapping its file if loaded. NULL is a no-op; never fails. Needs
+// exclusive access (no call may be running on the index).
 void annoy_free(struct annoy_index *index);
 
-// Seeds the next build (tree t draws from a generator seeded from seed and t). Exclusive
-// access.
+// Seeds the next build (tree t draws from a generator seeded from seed and t). Errors:
+// `ANNOY_E_NULL` only. Exclusive access.
 enum annoy_status annoy_set_seed(struct annoy_index *index,
                                  uint64_t seed,
                                  struct annoy_error **err);
 
 // Dot metric only, before anything is added or loaded: fixes the file layout
-// (`ANNOY_DOT_LAYOUT_*`) instead of writing 1.17.3's and detecting it on load.
+// (`ANNOY_DOT_LAYOUT_*`) instead of writing 1.17.3's and detecting it on load. Errors:
+// `ANNOY_E_NULL`, `ANNOY_E_INVALID_ARGUMENT` (unknown layout, or not the dot metric),
+// `ANNOY_E_STATE` (items added or a file loaded); the index is unchanged on failure.
+// Exclusive access.
 enum annoy_status annoy_set_dot_layout(struct annoy_index *index,
                                        int32_t layout,
                                        struct annoy_error **err);
 
 // Copies `vector` (`len` floats, `len` = dimension) in as item `id`. Ids may leave holes;
 // re-adding an id replaces it. Not after build (unbuild first) or on a loaded index.
+// Errors: `ANNOY_E_NULL`, `ANNOY_E_DIMENSION`, `ANNOY_E_NOT_FINITE` (NaN or infinity),
+// `ANNOY_E_STATE` (built or loaded), `ANNOY_E_INVALID_ARGUMENT` (an id too large),
+// `ANNOY_E_IO` (growing an on-disk build's file); the index is unchanged on failure.
 // Exclusive access.
 enum annoy_status annoy_add(struct annoy_index *index,
                             uint32_t id,
@@ -173,23 +183,35 @@ enum annoy_status annoy_add(struct annoy_index *index,
                             struct annoy_error **err);
 
 // Builds the index in the file at `path` (created or truncated) instead of in memory.
-// Call on an empty index, before `annoy_add`. Exclusive access.
+// Call on an empty index, before `annoy_add`. Errors: `ANNOY_E_NULL`, `ANNOY_E_STATE` (not
+// empty), `ANNOY_E_IO` (the file cannot be created), `ANNOY_E_INVALID_ARGUMENT` (a path
+// that is not UTF-8, on Windows); the index is unchanged on failure. Exclusive access.
 enum annoy_status annoy_on_disk_build(struct annoy_index *index,
                                       const char *path,
                                       struct annoy_error **err);
 
 // Builds `n_trees` trees (-1: automatic count) on `n_threads` threads (-1: one per core).
-// The resulting file is the same for every thread count. Exclusive access.
+// The resulting file is the same for every thread count. Errors: `ANNOY_E_NULL`,
+// `ANNOY_E_STATE` (already built, or loaded), `ANNOY_E_INVALID_ARGUMENT` (`n_trees` or
+// `n_threads` 0 or below -1, or more nodes than 32-bit node ids reach), `ANNOY_E_IO` (an
+// on-disk build's file). On failure the index holds its items, unbuilt, and can be built
+// again. Exclusive access.
 enum annoy_status annoy_build(struct annoy_index *index,
                               int32_t n_trees,
                               int32_t n_threads,
                               struct annoy_error **err);
 
-// Drops the trees so that more items can be added. Exclusive access.
+// Drops the trees so that more items can be added (a no-op on an unbuilt index). Errors:
+// `ANNOY_E_NULL`, `ANNOY_E_STATE` (a loaded index), `ANNOY_E_IO` (an on-disk build's
+// file); the index is unchanged on failure. Exclusive access.
 enum annoy_status annoy_unbuild(struct annoy_index *index, struct annoy_error **err);
 
 // Writes the built index to `path` (atomically: a temporary file renamed into place), then
-// serves it from that file, read-only, as `annoy_load` would. Exclusive access.
+// serves it from that file, read-only, as `annoy_load` would. Errors: `ANNOY_E_NULL`,
+// `ANNOY_E_STATE` (not built), `ANNOY_E_IO` (writing, renaming or mapping; a target that is
+// not a regular file), `ANNOY_E_INVALID_ARGUMENT` (a path that is not UTF-8, on Windows).
+// On failure no file at `path` is changed and the index keeps serving what it had.
+// Exclusive access.
 enum annoy_status annoy_save(struct annoy_index *index,
                              const char *path,
                              bool prefault,
@@ -197,47 +219,54 @@ enum annoy_status annoy_save(struct annoy_index *index,
 
 // Maps the index file at `path` read-only and shared (many processes share one copy in
 // memory); `prefault` reads it all in now. The file must have been built with this index's
-// metric and dimension. Replaces what the index held; on error the index is unchanged.
-// Exclusive access.
+// metric and dimension. Replaces what the index held. Errors: `ANNOY_E_NULL`, `ANNOY_E_IO`
+// (missing, unreadable, not a regular file), `ANNOY_E_CORRUPT` (a size or structure no
+// index of this metric and dimension has), `ANNOY_E_INVALID_ARGUMENT` (a path that is not
+// UTF-8, on Windows); on failure the index is unchanged. Exclusive access.
 enum annoy_status annoy_load(struct annoy_index *index,
                              const char *path,
                              bool prefault,
                              struct annoy_error **err);
 
-// Empties the index (unmapping any file); metric, dimension and seed stay. Exclusive access.
+// Empties the index (unmapping any file); metric, dimension and seed stay. Errors:
+// `ANNOY_E_NULL` only. Exclusive access.
 enum annoy_status annoy_unload(struct annoy_index *index, struct annoy_error **err);
 
 // Copies item `item`'s vector into `out` (`len` floats = dimension; hamming gives 0/1 per
-// bit). An id never added reads as zeros, as in Annoy. Thread-safe.
+// bit). An id never added reads as zeros, as in Annoy. Errors: `ANNOY_E_NULL`,
+// `ANNOY_E_DIMENSION` (`len`), `ANNOY_E_UNKNOWN_ITEM` (at or past `n_items`); `out` is
+// unchanged on failure. Thread-safe.
 enum annoy_status annoy_get_item(const struct annoy_index *index,
                                  uint32_t item,
                                  float *out_vector,
                                  size_t len,
                                  struct annoy_error **err);
 
-// The distance between items `i` and `j` in the metric's units. Thread-safe.
+// The distance between items `i` and `j` in the metric's units. Errors: `ANNOY_E_NULL`,
+// `ANNOY_E_UNKNOWN_ITEM`; `*out_distance` is unchanged on failure. Thread-safe.
 enum annoy_status annoy_distance(const struct annoy_index *index,
                                  uint32_t i,
                                  uint32_t j,
                                  float *out_distance,
                                  struct annoy_error **err);
 
-// Number of items: the largest id added plus one (holes included). Thread-safe.
+// Number of items: the largest id added plus one (holes included). Errors: `ANNOY_E_NULL`
+// only. Thread-safe.
 enum annoy_status annoy_n_items(const struct annoy_index *index,
                                 size_t *out_n,
                                 struct annoy_error **err);
 
-// Number of trees (0 before build). Thread-safe.
+// Number of trees (0 before build). Errors: `ANNOY_E_NULL` only. Thread-safe.
 enum annoy_status annoy_n_trees(const struct annoy_index *index,
                                 size_t *out_n,
                                 struct annoy_error **err);
 
-// The dimension given to `annoy_new`. Thread-safe.
+// The dimension given to `annoy_new`. Errors: `ANNOY_E_NULL` only. Thread-safe.
 enum annoy_status annoy_dim(const struct annoy_index *index,
                             size_t *out_dim,
                             struct annoy_error **err);
 
-// The metric number given to `annoy_new`. Thread-safe.
+// The metric number given to `annoy_new`. Errors: `ANNOY_E_NULL` only. Thread-safe.
 enum annoy_status annoy_metric(const struct annoy_index *index,
                                int32_t *out_metric,
                                struct annoy_error **err);

@@ -152,7 +152,7 @@ fn metric_number(metric: Metric) -> i32 {
 
 // ---- version ----
 
-/// The library version as "MAJOR.MINOR.PATCH"; static, never NULL.
+/// The library version as "MAJOR.MINOR.PATCH"; static, never NULL. Thread-safe.
 #[no_mangle]
 pub extern "C" fn annoy_version() -> *const c_char {
     concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
@@ -162,6 +162,9 @@ pub extern "C" fn annoy_version() -> *const c_char {
 
 /// Creates an empty index of `dim`-dimensional vectors (for hamming, `dim` counts bits).
 /// On success `*out` receives a handle the caller owns and frees with `annoy_free`.
+/// Errors: `ANNOY_E_NULL` (`out_index`), `ANNOY_E_UNKNOWN_METRIC`, `ANNOY_E_INVALID_ARGUMENT`
+/// (`dim` 0 or above 2^20, or an `ANNOY_KERNELS` set this CPU
+/// cannot run); `*out_index` is unchanged on failure. Thread-safe (no index is shared).
 #[no_mangle]
 pub extern "C" fn annoy_new(
     metric_number: i32,
@@ -177,7 +180,8 @@ pub extern "C" fn annoy_new(
     })
 }
 
-/// Frees an index, unmapping its file if loaded. NULL is a no-op. Needs exclusive access.
+/// Frees an index, unmapping its file if loaded. NULL is a no-op; never fails. Needs
+/// exclusive access (no call may be running on the index).
 #[no_mangle]
 pub extern "C" fn annoy_free(index: *mut AnnoyIndex) {
     if !index.is_null() {
@@ -190,8 +194,8 @@ pub extern "C" fn annoy_free(index: *mut AnnoyIndex) {
     }
 }
 
-/// Seeds the next build (tree t draws from a generator seeded from seed and t). Exclusive
-/// access.
+/// Seeds the next build (tree t draws from a generator seeded from seed and t). Errors:
+/// `ANNOY_E_NULL` only. Exclusive access.
 #[no_mangle]
 pub extern "C" fn annoy_set_seed(
     index: *mut AnnoyIndex,
@@ -205,7 +209,10 @@ pub extern "C" fn annoy_set_seed(
 }
 
 /// Dot metric only, before anything is added or loaded: fixes the file layout
-/// (`ANNOY_DOT_LAYOUT_*`) instead of writing 1.17.3's and detecting it on load.
+/// (`ANNOY_DOT_LAYOUT_*`) instead of writing 1.17.3's and detecting it on load. Errors:
+/// `ANNOY_E_NULL`, `ANNOY_E_INVALID_ARGUMENT` (unknown layout, or not the dot metric),
+/// `ANNOY_E_STATE` (items added or a file loaded); the index is unchanged on failure.
+/// Exclusive access.
 #[no_mangle]
 pub extern "C" fn annoy_set_dot_layout(
     index: *mut AnnoyIndex,
@@ -230,6 +237,9 @@ pub extern "C" fn annoy_set_dot_layout(
 
 /// Copies `vector` (`len` floats, `len` = dimension) in as item `id`. Ids may leave holes;
 /// re-adding an id replaces it. Not after build (unbuild first) or on a loaded index.
+/// Errors: `ANNOY_E_NULL`, `ANNOY_E_DIMENSION`, `ANNOY_E_NOT_FINITE` (NaN or infinity),
+/// `ANNOY_E_STATE` (built or loaded), `ANNOY_E_INVALID_ARGUMENT` (an id too large),
+/// `ANNOY_E_IO` (growing an on-disk build's file); the index is unchanged on failure.
 /// Exclusive access.
 #[no_mangle]
 pub extern "C" fn annoy_add(
@@ -246,7 +256,9 @@ pub extern "C" fn annoy_add(
 }
 
 /// Builds the index in the file at `path` (created or truncated) instead of in memory.
-/// Call on an empty index, before `annoy_add`. Exclusive access.
+/// Call on an empty index, before `annoy_add`. Errors: `ANNOY_E_NULL`, `ANNOY_E_STATE` (not
+/// empty), `ANNOY_E_IO` (the file cannot be created), `ANNOY_E_INVALID_ARGUMENT` (a path
+/// that is not UTF-8, on Windows); the index is unchanged on failure. Exclusive access.
 #[no_mangle]
 pub extern "C" fn annoy_on_disk_build(
     index: *mut AnnoyIndex,
@@ -260,7 +272,11 @@ pub extern "C" fn annoy_on_disk_build(
 }
 
 /// Builds `n_trees` trees (-1: automatic count) on `n_threads` threads (-1: one per core).
-/// The resulting file is the same for every thread count. Exclusive access.
+/// The resulting file is the same for every thread count. Errors: `ANNOY_E_NULL`,
+/// `ANNOY_E_STATE` (already built, or loaded), `ANNOY_E_INVALID_ARGUMENT` (`n_trees` or
+/// `n_threads` 0 or below -1, or more nodes than 32-bit node ids reach), `ANNOY_E_IO` (an
+/// on-disk build's file). On failure the index holds its items, unbuilt, and can be built
+/// again. Exclusive access.
 #[no_mangle]
 pub extern "C" fn annoy_build(
     index: *mut AnnoyIndex,
@@ -271,14 +287,20 @@ pub extern "C" fn annoy_build(
     boundary(err, || Ok(index_mut(index)?.build(n_trees, n_threads)?))
 }
 
-/// Drops the trees so that more items can be added. Exclusive access.
+/// Drops the trees so that more items can be added (a no-op on an unbuilt index). Errors:
+/// `ANNOY_E_NULL`, `ANNOY_E_STATE` (a loaded index), `ANNOY_E_IO` (an on-disk build's
+/// file); the index is unchanged on failure. Exclusive access.
 #[no_mangle]
 pub extern "C" fn annoy_unbuild(index: *mut AnnoyIndex, err: *mut *mut AnnoyError) -> annoy_status {
     boundary(err, || Ok(index_mut(index)?.unbuild()?))
 }
 
 /// Writes the built index to `path` (atomically: a temporary file renamed into place), then
-/// serves it from that file, read-only, as `annoy_load` would. Exclusive access.
+/// serves it from that file, read-only, as `annoy_load` would. Errors: `ANNOY_E_NULL`,
+/// `ANNOY_E_STATE` (not built), `ANNOY_E_IO` (writing, renaming or mapping; a target that is
+/// not a regular file), `ANNOY_E_INVALID_ARGUMENT` (a path that is not UTF-8, on Windows).
+/// On failure no file at `path` is changed and the index keeps serving what it had.
+/// Exclusive access.
 #[no_mangle]
 pub extern "C" fn annoy_save(
     index: *mut AnnoyIndex,
@@ -294,8 +316,10 @@ pub extern "C" fn annoy_save(
 
 /// Maps the index file at `path` read-only and shared (many processes share one copy in
 /// memory); `prefault` reads it all in now. The file must have been built with this index's
-/// metric and dimension. Replaces what the index held; on error the index is unchanged.
-/// Exclusive access.
+/// metric and dimension. Replaces what the index held. Errors: `ANNOY_E_NULL`, `ANNOY_E_IO`
+/// (missing, unreadable, not a regular file), `ANNOY_E_CORRUPT` (a size or structure no
+/// index of this metric and dimension has), `ANNOY_E_INVALID_ARGUMENT` (a path that is not
+/// UTF-8, on Windows); on failure the index is unchanged. Exclusive access.
 #[no_mangle]
 pub extern "C" fn annoy_load(
     index: *mut AnnoyIndex,
@@ -309,7 +333,8 @@ pub extern "C" fn annoy_load(
     })
 }
 
-/// Empties the index (unmapping any file); metric, dimension and seed stay. Exclusive access.
+/// Empties the index (unmapping any file); metric, dimension and seed stay. Errors:
+/// `ANNOY_E_NULL` only. Exclusive access.
 #[no_mangle]
 pub extern "C" fn annoy_unload(index: *mut AnnoyIndex, err: *mut *mut AnnoyError) -> annoy_status {
     boundary(err, || {
@@ -321,7 +346,9 @@ pub extern "C" fn annoy_unload(index: *mut AnnoyIndex, err: *mut *mut AnnoyError
 // ---- items and properties (const: thread-safe) ----
 
 /// Copies item `item`'s vector into `out` (`len` floats = dimension; hamming gives 0/1 per
-/// bit). An id never added reads as zeros, as in Annoy. Thread-safe.
+/// bit). An id never added reads as zeros, as in Annoy. Errors: `ANNOY_E_NULL`,
+/// `ANNOY_E_DIMENSION` (`len`), `ANNOY_E_UNKNOWN_ITEM` (at or past `n_items`); `out` is
+/// unchanged on failure. Thread-safe.
 #[no_mangle]
 pub extern "C" fn annoy_get_item(
     index: *const AnnoyIndex,
@@ -345,7 +372,8 @@ pub extern "C" fn annoy_get_item(
     })
 }
 
-/// The distance between items `i` and `j` in the metric's units. Thread-safe.
+/// The distance between items `i` and `j` in the metric's units. Errors: `ANNOY_E_NULL`,
+/// `ANNOY_E_UNKNOWN_ITEM`; `*out_distance` is unchanged on failure. Thread-safe.
 #[no_mangle]
 pub extern "C" fn annoy_distance(
     index: *const AnnoyIndex,
@@ -362,7 +390,8 @@ pub extern "C" fn annoy_distance(
     })
 }
 
-/// Number of items: the largest id added plus one (holes included). Thread-safe.
+/// Number of items: the largest id added plus one (holes included). Errors: `ANNOY_E_NULL`
+/// only. Thread-safe.
 #[no_mangle]
 pub extern "C" fn annoy_n_items(
     index: *const AnnoyIndex,
@@ -376,7 +405,7 @@ pub extern "C" fn annoy_n_items(
     })
 }
 
-/// Number of trees (0 before build). Thread-safe.
+/// Number of trees (0 before build). Errors: `ANNOY_E_NULL` only. Thread-safe.
 #[no_mangle]
 pub extern "C" fn annoy_n_trees(
     index: *const AnnoyIndex,
@@ -390,7 +419,7 @@ pub extern "C" fn annoy_n_trees(
     })
 }
 
-/// The dimension given to `annoy_new`. Thread-safe.
+/// The dimension given to `annoy_new`. Errors: `ANNOY_E_NULL` only. Thread-safe.
 #[no_mangle]
 pub extern "C" fn annoy_dim(
     index: *const AnnoyIndex,
@@ -404,7 +433,7 @@ pub extern "C" fn annoy_dim(
     })
 }
 
-/// The metric number given to `annoy_new`. Thread-safe.
+/// The metric number given to `annoy_new`. Errors: `ANNOY_E_NULL` only. Thread-safe.
 #[no_mangle]
 pub extern "C" fn annoy_metric(
     index: *const AnnoyIndex,
