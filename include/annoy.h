@@ -144,8 +144,8 @@ const char *annoy_version(void);
 // Creates an empty index of `dim`-dimensional vectors (for hamming, `dim` counts bits).
 // On success `*out` receives a handle the caller owns and frees with `annoy_free`.
 // Errors: `ANNOY_E_NULL` (`out_index`), `ANNOY_E_UNKNOWN_METRIC`, `ANNOY_E_INVALID_ARGUMENT`
-// (`dim` 0 or above 2^20, or an `ANNOY_KERNELS` set this CPU
-// cannot run); `*out_index` is unchanged on failure. Thread-safe (no index is shared).
+// (`dim` 0 or above 2^20, or an `ANNOY_KERNELS` set this CPU cannot run); `*out_index` is
+// unchanged on failure. Thread-safe (no index is shared).
 enum annoy_status annoy_new(int32_t metric_number,
                             size_t dim,
                             struct annoy_index **out_index,

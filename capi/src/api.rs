@@ -163,8 +163,8 @@ pub extern "C" fn annoy_version() -> *const c_char {
 /// Creates an empty index of `dim`-dimensional vectors (for hamming, `dim` counts bits).
 /// On success `*out` receives a handle the caller owns and frees with `annoy_free`.
 /// Errors: `ANNOY_E_NULL` (`out_index`), `ANNOY_E_UNKNOWN_METRIC`, `ANNOY_E_INVALID_ARGUMENT`
-/// (`dim` 0 or above 2^20, or an `ANNOY_KERNELS` set this CPU
-/// cannot run); `*out_index` is unchanged on failure. Thread-safe (no index is shared).
+/// (`dim` 0 or above 2^20, or an `ANNOY_KERNELS` set this CPU cannot run); `*out_index` is
+/// unchanged on failure. Thread-safe (no index is shared).
 #[no_mangle]
 pub extern "C" fn annoy_new(
     metric_number: i32,
