@@ -55,7 +55,9 @@ aarch64() {
   local out="$root/target/cross/$t" run="qemu-aarch64 -L /usr/aarch64-linux-gnu"
   mkdir -p "$out"
   step "$t: cargo test --release -p annoy (under qemu-aarch64)"
-  cargo test --release --target $t -p annoy --no-fail-fast || fail "$t: Rust tests"
+  # tests that start themselves again (tests/kernel_sets.rs) need the emulator for the child
+  ANNOY_TEST_RUNNER="$run" cargo test --release --target $t -p annoy --no-fail-fast \
+    || fail "$t: Rust tests"
   step "$t: C library and C tests (under qemu-aarch64)"
   cargo build --release --target $t -p annoy-capi || { fail "$t: cargo build -p annoy-capi"; return; }
   # the programs ask for the SONAME
@@ -84,7 +86,9 @@ windows() {
   # one wine server for all the programs, ended below (a server per program raced at exit)
   "$wineserver" -p
   step "$t: cargo test --release -p annoy (under Wine)"
-  cargo test --release --target $t -p annoy --no-fail-fast || fail "$t: Rust tests"
+  # tests that start themselves again (tests/kernel_sets.rs) need the emulator for the child
+  ANNOY_TEST_RUNNER="$run" cargo test --release --target $t -p annoy --no-fail-fast \
+    || fail "$t: Rust tests"
   step "$t: C library and the consumer program (under Wine)"
   cargo build --release --target $t -p annoy-capi || { fail "$t: cargo build -p annoy-capi"; return; }
   local libs

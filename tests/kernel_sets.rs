@@ -126,8 +126,25 @@ fn child() {
     }
 }
 
+/// This test program again, to run `child` in a process of its own. Under an emulator (a
+/// cross build's tests under qemu-user), `ANNOY_TEST_RUNNER` names it, as cargo's runner
+/// setting did for the parent: the emulator starts the child too.
+fn this_program() -> Command {
+    let exe = std::env::current_exe().unwrap();
+    let runner = std::env::var("ANNOY_TEST_RUNNER").unwrap_or_default();
+    let mut words = runner.split_whitespace();
+    match words.next() {
+        Some(emulator) => {
+            let mut cmd = Command::new(emulator);
+            cmd.args(words).arg(exe);
+            cmd
+        }
+        None => Command::new(exe),
+    }
+}
+
 fn run_child(set: &str, out: &Path, portable: Option<&Path>, expect_refusal: bool) {
-    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    let mut cmd = this_program();
     cmd.args(["--exact", "child", "--ignored", "--test-threads=1"])
         .env("ANNOY_KERNELS", set)
         .env("KERNEL_SETS_OUT", out);
