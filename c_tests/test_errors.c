@@ -101,6 +101,7 @@ static void null_handles_give_e_null(void) {
     EXPECT(ANNOY_E_NULL, annoy_n_trees, NULL, &n);
     EXPECT(ANNOY_E_NULL, annoy_dim, NULL, &n);
     EXPECT(ANNOY_E_NULL, annoy_metric, NULL, &m);
+    EXPECT(ANNOY_E_NULL, annoy_state, NULL, &m);
     EXPECT(ANNOY_E_NULL, annoy_scratch_new, NULL);
     annoy_scratch *scratch = NULL;
     OK(annoy_scratch_new, &scratch);
@@ -131,6 +132,7 @@ static void null_buffers_and_out_pointers_give_e_null(void) {
     EXPECT(ANNOY_E_NULL, annoy_n_trees, idx, NULL);
     EXPECT(ANNOY_E_NULL, annoy_dim, idx, NULL);
     EXPECT(ANNOY_E_NULL, annoy_metric, idx, NULL);
+    EXPECT(ANNOY_E_NULL, annoy_state, idx, NULL);
     CHECK_MSG(ids[0] == 7 && ids[3] == 7 && counts[0] == 9 && counts[1] == 9,
               "a failed call wrote into an output buffer");
     annoy_free(idx);

@@ -41,6 +41,12 @@ static void new_index_reports_its_settings(int32_t metric) {
 }
 
 /* The full cycle for one metric. */
+static int32_t state_of(const annoy_index *idx) {
+    int32_t state = -1;
+    OK(annoy_state, idx, &state);
+    return state;
+}
+
 static void full_cycle(int32_t metric) {
     const size_t dim = 12, n1 = 150, n2 = 60;
     float *data = (float *)malloc((n1 + n2) * dim * sizeof(float));
@@ -51,12 +57,14 @@ static void full_cycle(int32_t metric) {
     annoy_index *idx = NULL;
     OK(annoy_new, metric, dim, &idx);
     OK(annoy_set_seed, idx, 7);
+    CHECK(state_of(idx) == ANNOY_STATE_ADDING);
     for (size_t i = 0; i < n1; i++)
         OK(annoy_add, idx, (uint32_t)i, data + i * dim, dim);
     size_t n = 0;
     OK(annoy_n_items, idx, &n);
     CHECK(n == n1);
     OK(annoy_build, idx, 5, 1);
+    CHECK(state_of(idx) == ANNOY_STATE_BUILT);
     OK(annoy_n_trees, idx, &n);
     CHECK_MSG(n == 5, "%zu trees", n);
 
@@ -71,6 +79,7 @@ static void full_cycle(int32_t metric) {
 
     /* unbuild, add more, rebuild */
     OK(annoy_unbuild, idx);
+    CHECK(state_of(idx) == ANNOY_STATE_ADDING);
     OK(annoy_n_trees, idx, &n);
     CHECK(n == 0);
     EXPECT(ANNOY_E_STATE, annoy_query_by_item, idx, 3, 10, -1, ids, dists, 10, &got);
@@ -86,6 +95,7 @@ static void full_cycle(int32_t metric) {
 
     /* save: the index then serves from the file */
     OK(annoy_save, idx, path, false);
+    CHECK(state_of(idx) == ANNOY_STATE_LOADED);
     CHECK(file_size(path) > 0);
     uint32_t ids_saved[10];
     size_t got_saved = 0;
@@ -95,6 +105,7 @@ static void full_cycle(int32_t metric) {
 
     /* unload empties it, keeping metric and dimension */
     OK(annoy_unload, idx);
+    CHECK(state_of(idx) == ANNOY_STATE_ADDING);
     OK(annoy_n_items, idx, &n);
     CHECK(n == 0);
     OK(annoy_n_trees, idx, &n);
@@ -113,6 +124,7 @@ static void full_cycle(int32_t metric) {
 
     /* load replaces what it held */
     OK(annoy_load, idx, path, true);
+    CHECK(state_of(idx) == ANNOY_STATE_LOADED);
     OK(annoy_n_items, idx, &n);
     CHECK(n == n1 + n2);
     uint32_t ids_loaded[10];

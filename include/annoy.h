@@ -54,6 +54,15 @@
 
 #define ANNOY_DOT_LAYOUT_ANNOY_MAIN 1
 
+// Index states for `annoy_state`: taking items (also when empty), built (queries and
+// save; `annoy_unbuild` to add more), serving a loaded file read-only (after `annoy_load`
+// or `annoy_save`).
+#define ANNOY_STATE_ADDING 0
+
+#define ANNOY_STATE_BUILT 1
+
+#define ANNOY_STATE_LOADED 2
+
 // `search_k` meaning Annoy's default: `n × n_trees` candidates (with the caller's `n`, so a
 // query for more neighbours than items is a full search).
 #define ANNOY_SEARCH_K_DEFAULT -1
@@ -270,6 +279,12 @@ enum annoy_status annoy_dim(const struct annoy_index *index,
 enum annoy_status annoy_metric(const struct annoy_index *index,
                                int32_t *out_metric,
                                struct annoy_error **err);
+
+// Where the index is in its life (`ANNOY_STATE_*`): which calls it accepts, and which give
+// `ANNOY_E_STATE`. Errors: `ANNOY_E_NULL` only. Thread-safe.
+enum annoy_status annoy_state(const struct annoy_index *index,
+                              int32_t *out_state,
+                              struct annoy_error **err);
 
 // Panics inside the library on purpose and returns what the boundary made of it
 // (`ANNOY_E_PANIC`), so that bindings can test that no panic crosses into the caller.

@@ -18,8 +18,11 @@ use std::path::Path;
 
 mod queries;
 mod recall;
+mod state;
 
 pub use recall::{RecallPoint, RecallSample, Tuning};
+use state::Operation;
+pub use state::State;
 
 /// What a query is about.
 #[derive(Clone, Copy, Debug)]
@@ -45,7 +48,7 @@ pub struct Index {
     n_items: usize,
     n_nodes: usize,
     roots: Vec<i32>,
-    built: bool,
+    state: State,
 }
 
 /// The largest dimension accepted (values, or bits for hamming).
@@ -75,7 +78,7 @@ impl Index {
             n_items: 0,
             n_nodes: 0,
             roots: Vec::new(),
-            built: false,
+            state: State::Adding,
         })
     }
 
@@ -100,7 +103,8 @@ impl Index {
                 "the dot layout applies to the dot metric only",
             ));
         }
-        if self.n_nodes > 0 || self.is_loaded() {
+        self.state.allows(Operation::Configure)?;
+        if self.n_nodes > 0 {
             return Err(Error::state(
                 "set the dot layout before adding or loading anything",
             ));
@@ -140,14 +144,19 @@ impl Index {
         self.layout().node_size()
     }
 
-    /// Built here or loaded: ready for queries.
-    pub fn is_built(&self) -> bool {
-        self.built
+    /// Where the index is in its life: adding items, built, or serving a loaded file.
+    pub fn state(&self) -> State {
+        self.state
     }
 
-    /// Serving from a read-only file map.
+    /// Built here or loaded: ready for queries.
+    pub fn is_built(&self) -> bool {
+        self.state != State::Adding
+    }
+
+    /// Serving a read-only file.
     pub fn is_loaded(&self) -> bool {
-        matches!(self.storage, Storage::Mapped(_))
+        self.state == State::Loaded
     }
 
     fn layout(&self) -> Layout {
@@ -193,16 +202,7 @@ impl Index {
     /// Stores `vector` as item `id`, replacing any item of that id. Ids need not be
     /// contiguous: ids never added are holes that cost one record each.
     pub fn add_item(&mut self, id: u32, vector: &[f32]) -> Result<()> {
-        if self.is_loaded() {
-            return Err(Error::state(
-                "a loaded index is read-only; add items to a new index",
-            ));
-        }
-        if self.built {
-            return Err(Error::state(
-                "the index is built; call unbuild() before adding items",
-            ));
-        }
+        self.state.allows(Operation::Add)?;
         self.check_vector(vector)?;
         let id = id as usize;
         if id >= MAX_ITEMS {
@@ -228,7 +228,8 @@ impl Index {
     /// Builds the index in the file at `path` instead of in memory, for indexes larger than
     /// RAM. Call it on an empty index, before `add_item`. The file is complete after `build`.
     pub fn on_disk_build(&mut self, path: impl AsRef<Path>) -> Result<()> {
-        if self.is_loaded() || self.built || self.n_nodes > 0 {
+        self.state.allows(Operation::Configure)?;
+        if self.n_nodes > 0 {
             return Err(Error::state(
                 "on_disk_build must be called on an empty index, before add_item",
             ));
@@ -250,16 +251,7 @@ impl Index {
         n_threads: i32,
         progress: &(dyn Fn(usize) + Sync),
     ) -> Result<()> {
-        if self.is_loaded() {
-            return Err(Error::state(
-                "a loaded index is read-only; build a new index instead",
-            ));
-        }
-        if self.built {
-            return Err(Error::state(
-                "the index is already built; call unbuild() first",
-            ));
-        }
+        self.state.allows(Operation::Build)?;
         let limit = match n_trees {
             -1 => None,
             n if n >= 1 => Some(n as usize),
@@ -337,21 +329,17 @@ impl Index {
         self.storage.flush()?;
         self.n_nodes = n_nodes;
         self.roots = roots;
-        self.built = true;
+        self.state = State::Built;
         Ok(())
     }
 
     /// Drops the trees, keeping the items, so more can be added and the index rebuilt.
     pub fn unbuild(&mut self) -> Result<()> {
-        if self.is_loaded() {
-            return Err(Error::state(
-                "a loaded index is read-only; it cannot be unbuilt",
-            ));
-        }
+        self.state.allows(Operation::Unbuild)?;
         self.storage.drop_trees(self.n_items * self.node_size())?;
         self.n_nodes = self.n_items;
         self.roots.clear();
-        self.built = false;
+        self.state = State::Adding;
         Ok(())
     }
 
@@ -360,11 +348,7 @@ impl Index {
     /// have the old file mapped keep reading the old contents.
     pub fn save(&mut self, path: impl AsRef<Path>, prefault: bool) -> Result<()> {
         let path = path.as_ref();
-        if !self.built {
-            return Err(Error::state(
-                "the index is not built; call build() before save()",
-            ));
-        }
+        self.state.allows(Operation::Save)?;
         let same_file = self
             .storage
             .on_disk_path()
@@ -424,7 +408,7 @@ impl Index {
         self.n_items = n_items;
         self.n_nodes = n_nodes;
         self.roots = roots;
-        self.built = true;
+        self.state = State::Loaded;
         Ok(())
     }
 
@@ -438,7 +422,7 @@ impl Index {
         self.n_items = 0;
         self.n_nodes = 0;
         self.roots.clear();
-        self.built = false;
+        self.state = State::Adding;
     }
 
     /// The `n` nearest neighbours of `query`, nearest first, looking at `search_k` candidates
@@ -490,8 +474,7 @@ impl std::fmt::Debug for Index {
             .field("metric", &self.metric)
             .field("n_items", &self.n_items)
             .field("n_trees", &self.n_trees())
-            .field("built", &self.built)
-            .field("loaded", &self.is_loaded())
+            .field("state", &self.state)
             .finish()
     }
 }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use annoy::{DotLayout, Error, Index, Metric, Neighbor, Query, Scratch};
+use annoy::{DotLayout, Error, Index, Metric, Neighbor, Query, Scratch, State};
 use common::{small_data, small_index, true_distance, Rng, TempDir};
 use std::collections::HashSet;
 
@@ -697,4 +697,36 @@ fn query_with_reuses_one_scratch_across_queries_and_indexes() {
                 .is_err());
         }
     }
+}
+
+#[test]
+fn state_follows_the_life_of_an_index() {
+    let dir = TempDir::new("api-state");
+    let path = dir.file("state.ann");
+    let mut index = Index::new(3, Metric::Euclidean).unwrap();
+    assert_eq!(index.state(), State::Adding);
+    index.add_item(0, &[1.0, 0.0, 0.0]).unwrap();
+    index.add_item(1, &[0.0, 1.0, 0.0]).unwrap();
+    assert_eq!(index.state(), State::Adding);
+    index.build(2, 1).unwrap();
+    assert_eq!(index.state(), State::Built);
+    assert!(matches!(
+        index.add_item(2, &[0.0, 0.0, 1.0]),
+        Err(Error::WrongState(_))
+    ));
+    index.unbuild().unwrap();
+    assert_eq!(index.state(), State::Adding);
+    assert!(matches!(
+        index.save(&path, false),
+        Err(Error::WrongState(_))
+    ));
+    index.build(2, 1).unwrap();
+    index.save(&path, false).unwrap();
+    assert_eq!(index.state(), State::Loaded);
+    assert!(matches!(index.unbuild(), Err(Error::WrongState(_))));
+    assert!(matches!(index.build(2, 1), Err(Error::WrongState(_))));
+    index.unload();
+    assert_eq!(index.state(), State::Adding);
+    index.load(&path, false).unwrap();
+    assert_eq!(index.state(), State::Loaded);
 }

@@ -3,7 +3,7 @@
 //! exclusive access to it.
 
 use super::status::{annoy_status, boundary, fail, AnnoyError, Failure};
-use annoy_core::{DotLayout, Index, Metric};
+use annoy_core::{DotLayout, Index, Metric, State};
 use annoy_status::*;
 use std::ffi::{c_char, CStr};
 use std::path::Path;
@@ -24,6 +24,13 @@ pub const ANNOY_METRIC_HAMMING: i32 = 4;
 /// writing) and Annoy's main branch.
 pub const ANNOY_DOT_LAYOUT_ANNOY_1_17: i32 = 0;
 pub const ANNOY_DOT_LAYOUT_ANNOY_MAIN: i32 = 1;
+
+/// Index states for `annoy_state`: taking items (also when empty), built (queries and
+/// save; `annoy_unbuild` to add more), serving a loaded file read-only (after `annoy_load`
+/// or `annoy_save`).
+pub const ANNOY_STATE_ADDING: i32 = 0;
+pub const ANNOY_STATE_BUILT: i32 = 1;
+pub const ANNOY_STATE_LOADED: i32 = 2;
 
 /// An index handle. Create with `annoy_new`, destroy with `annoy_free`.
 pub struct AnnoyIndex(Index);
@@ -443,6 +450,25 @@ pub extern "C" fn annoy_metric(
     boundary(err, || {
         let index = index_ref(index)?;
         *out(out_metric, "out_metric")? = metric_number(index.metric());
+        Ok(())
+    })
+}
+
+/// Where the index is in its life (`ANNOY_STATE_*`): which calls it accepts, and which give
+/// `ANNOY_E_STATE`. Errors: `ANNOY_E_NULL` only. Thread-safe.
+#[no_mangle]
+pub extern "C" fn annoy_state(
+    index: *const AnnoyIndex,
+    out_state: *mut i32,
+    err: *mut *mut AnnoyError,
+) -> annoy_status {
+    boundary(err, || {
+        let index = index_ref(index)?;
+        *out(out_state, "out_state")? = match index.state() {
+            State::Adding => ANNOY_STATE_ADDING,
+            State::Built => ANNOY_STATE_BUILT,
+            State::Loaded => ANNOY_STATE_LOADED,
+        };
         Ok(())
     })
 }

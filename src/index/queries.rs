@@ -1,7 +1,7 @@
 //! `Index`'s queries: one query, a batch over threads, and the filtered search's choice between
 //! a widened walk and a scan. The rules they follow are stated in [`crate::query`].
 
-use super::{Index, Query};
+use super::{Index, Operation, Query};
 use crate::error::{Error, Result};
 use crate::forest::search::{Neighbor, Scratch};
 use crate::format::NodeBuf;
@@ -179,12 +179,7 @@ impl Index {
     }
 
     pub(super) fn check_queryable(&self) -> Result<()> {
-        if !self.built {
-            return Err(Error::state(
-                "the index is not built; call build() or load() before querying",
-            ));
-        }
-        Ok(())
+        self.state.allows(Operation::Query)
     }
 
     /// The query as a record in the metric's layout, in `scratch`'s buffer when it has one.
