@@ -340,6 +340,9 @@ static long bytes_printed_by(void (*fn)(void)) {
     return file_size(path);
 }
 
+/* The library's test hook: exported, but not declared by the header (it is not API). */
+annoy_status annoy_selftest_panic(annoy_error **err);
+
 static annoy_status panic_status_;
 static annoy_error *panic_err_;
 

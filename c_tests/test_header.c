@@ -50,7 +50,8 @@ static void prototypes_are_as_documented(void) {
     enum annoy_status (*n_trees)(const annoy_index *, size_t *, annoy_error **) = annoy_n_trees;
     enum annoy_status (*dim)(const annoy_index *, size_t *, annoy_error **) = annoy_dim;
     enum annoy_status (*metric)(const annoy_index *, int32_t *, annoy_error **) = annoy_metric;
-    enum annoy_status (*panic_)(annoy_error **) = annoy_selftest_panic;
+    enum annoy_status (*state)(const annoy_index *, int32_t *, annoy_error **) = annoy_state;
+    uint32_t (*version_number)(void) = annoy_version_number;
     const char *(*status_str)(int32_t) = annoy_status_str;
     enum annoy_status (*error_status)(const annoy_error *) = annoy_error_status;
     const char *(*error_message)(const annoy_error *) = annoy_error_message;
@@ -58,7 +59,8 @@ static void prototypes_are_as_documented(void) {
     (void)version; (void)new_; (void)free_; (void)seed; (void)layout; (void)add; (void)on_disk;
     (void)build; (void)unbuild; (void)save; (void)load; (void)unload; (void)query; (void)by_item;
     (void)scratch_new; (void)scratch_free; (void)with_scratch; (void)batch; (void)get_item;
-    (void)distance; (void)n_items; (void)n_trees; (void)dim; (void)metric; (void)panic_;
+    (void)distance; (void)n_items; (void)n_trees; (void)dim; (void)metric; (void)state;
+    (void)version_number;
     (void)status_str; (void)error_status; (void)error_message; (void)error_free;
 }
 

@@ -13,6 +13,14 @@ static void version_macros_match_runtime(void) {
     const char *got = annoy_version();
     REQUIRE(got != NULL);
     CHECK_MSG(strcmp(got, want) == 0, "annoy_version() = %s, macros say %s", got, want);
+    CHECK(ANNOY_VERSION_NUMBER ==
+          ANNOY_VERSION_MAJOR * 1000000 + ANNOY_VERSION_MINOR * 1000 + ANNOY_VERSION_PATCH);
+    CHECK_MSG(annoy_version_number() == ANNOY_VERSION_NUMBER,
+              "annoy_version_number() = %u, macro %u", (unsigned)annoy_version_number(),
+              (unsigned)ANNOY_VERSION_NUMBER);
+#if ANNOY_VERSION_NUMBER < 1000
+#error "ANNOY_VERSION_NUMBER is not usable in #if"
+#endif
 }
 
 static void frees_of_null_are_no_ops(void) {

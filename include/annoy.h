@@ -30,12 +30,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-// Version of the library these declarations belong to.
+// Version of the library these declarations belong to. The ABI rule (README, "ABI
+// policy"): within a major version, and through all of 0.x, a release only adds; a program
+// built against 0.N runs on any later 0.x (SONAME `libannoy.so.0`).
 #define ANNOY_VERSION_MAJOR 0
 
 #define ANNOY_VERSION_MINOR 1
 
 #define ANNOY_VERSION_PATCH 0
+
+// The version as one number, MAJOR * 1000000 + MINOR * 1000 + PATCH, for `#if` tests.
+#define ANNOY_VERSION_NUMBER 1000
 
 // Metric numbers for `annoy_new`.
 #define ANNOY_METRIC_ANGULAR 0
@@ -149,6 +154,10 @@ extern "C" {
 
 // The library version as "MAJOR.MINOR.PATCH"; static, never NULL. Thread-safe.
 const char *annoy_version(void);
+
+// The library's version as `ANNOY_VERSION_NUMBER` computes it, to compare with the header a
+// program was compiled against. Thread-safe.
+uint32_t annoy_version_number(void);
 
 // Creates an empty index of `dim`-dimensional vectors (for hamming, `dim` counts bits).
 // On success `*out` receives a handle the caller owns and frees with `annoy_free`.
@@ -285,10 +294,6 @@ enum annoy_status annoy_metric(const struct annoy_index *index,
 enum annoy_status annoy_state(const struct annoy_index *index,
                               int32_t *out_state,
                               struct annoy_error **err);
-
-// Panics inside the library on purpose and returns what the boundary made of it
-// (`ANNOY_E_PANIC`), so that bindings can test that no panic crosses into the caller.
-enum annoy_status annoy_selftest_panic(struct annoy_error **err);
 
 // Fills `*options` with the defaults (n = 10, `ANNOY_SEARCH_K_DEFAULT`, no filter) and sets
 // `options->size` to `size`, which must be `sizeof(annoy_query_options)` as the caller sees

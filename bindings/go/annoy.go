@@ -18,6 +18,9 @@ package annoy
 #cgo CFLAGS: -I${SRCDIR}/../../include
 #include <stdlib.h>
 #include "annoy.h"
+
+// The library's test hook: exported, not declared by the header (it is not API).
+enum annoy_status annoy_selftest_panic(annoy_error **err);
 */
 import "C"
 

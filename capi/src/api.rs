@@ -8,10 +8,14 @@ use annoy_status::*;
 use std::ffi::{c_char, CStr};
 use std::path::Path;
 
-/// Version of the library these declarations belong to.
+/// Version of the library these declarations belong to. The ABI rule (README, "ABI
+/// policy"): within a major version, and through all of 0.x, a release only adds; a program
+/// built against 0.N runs on any later 0.x (SONAME `libannoy.so.0`).
 pub const ANNOY_VERSION_MAJOR: u32 = 0;
 pub const ANNOY_VERSION_MINOR: u32 = 1;
 pub const ANNOY_VERSION_PATCH: u32 = 0;
+/// The version as one number, MAJOR * 1000000 + MINOR * 1000 + PATCH, for `#if` tests.
+pub const ANNOY_VERSION_NUMBER: u32 = 1000;
 
 /// Metric numbers for `annoy_new`.
 pub const ANNOY_METRIC_ANGULAR: i32 = 0;
@@ -164,6 +168,38 @@ fn metric_number(metric: Metric) -> i32 {
 pub extern "C" fn annoy_version() -> *const c_char {
     concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
 }
+
+/// The library's version as `ANNOY_VERSION_NUMBER` computes it, to compare with the header a
+/// program was compiled against. Thread-safe.
+#[no_mangle]
+pub extern "C" fn annoy_version_number() -> u32 {
+    VERSION_NUMBER
+}
+
+/// MAJOR * 1000000 + MINOR * 1000 + PATCH, from the crate's version.
+const VERSION_NUMBER: u32 = {
+    const fn number(text: &str) -> u32 {
+        let bytes = text.as_bytes();
+        let mut value = 0;
+        let mut i = 0;
+        while i < bytes.len() {
+            value = value * 10 + (bytes[i] - b'0') as u32;
+            i += 1;
+        }
+        value
+    }
+    number(env!("CARGO_PKG_VERSION_MAJOR")) * 1_000_000
+        + number(env!("CARGO_PKG_VERSION_MINOR")) * 1000
+        + number(env!("CARGO_PKG_VERSION_PATCH"))
+};
+
+// The header's constants are literals (cbindgen writes them as they are): they must be the
+// crate's version.
+const _: () = assert!(
+    ANNOY_VERSION_NUMBER == VERSION_NUMBER
+        && ANNOY_VERSION_NUMBER
+            == ANNOY_VERSION_MAJOR * 1_000_000 + ANNOY_VERSION_MINOR * 1000 + ANNOY_VERSION_PATCH
+);
 
 // ---- life cycle ----
 
@@ -474,7 +510,9 @@ pub extern "C" fn annoy_state(
 }
 
 /// Panics inside the library on purpose and returns what the boundary made of it
-/// (`ANNOY_E_PANIC`), so that bindings can test that no panic crosses into the caller.
+/// (`ANNOY_E_PANIC`), so that the C suite and the bindings can test that no panic crosses
+/// into the caller. A test hook, not API: the header does not declare it (tests declare it
+/// themselves), and it may change in any release.
 #[no_mangle]
 pub extern "C" fn annoy_selftest_panic(err: *mut *mut AnnoyError) -> annoy_status {
     boundary(err, || panic!("annoy_selftest_panic was called"))

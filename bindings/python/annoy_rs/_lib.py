@@ -114,6 +114,30 @@ def _declare(name, restype, *argtypes):
 
 
 _declare("annoy_version", c_char_p)
+
+# The library versions this package works with, by the ABI rule of the README ("ABI
+# policy"): the same major version and, within it, at least the minor version it was written
+# for (a minor release only adds; through 0.x too, whose SONAME is libannoy.so.0).
+LIBRARY_MAJOR = 0
+LIBRARY_MIN_MINOR = 1
+
+
+def _check_library_version():
+    text = lib.annoy_version().decode("utf-8", "replace")
+    parts = text.split(".")
+    try:
+        major, minor = int(parts[0]), int(parts[1])
+    except (IndexError, ValueError):
+        raise ImportError("%s reports an unreadable version %r" % (LIBRARY_PATH, text))
+    if major != LIBRARY_MAJOR or minor < LIBRARY_MIN_MINOR:
+        raise ImportError(
+            "%s is libannoy %s, but annoy_rs needs libannoy %d.%d or a later %d.x; install a "
+            "matching library or point ANNOY_LIBRARY at one"
+            % (LIBRARY_PATH, text, LIBRARY_MAJOR, LIBRARY_MIN_MINOR, LIBRARY_MAJOR)
+        )
+
+
+_check_library_version()
 _declare("annoy_new", c_int, c_int32, c_size_t, POINTER(IndexP), ErrorPP)
 _declare("annoy_free", None, IndexP)
 _declare("annoy_set_seed", c_int, IndexP, c_uint64, ErrorPP)
