@@ -278,8 +278,66 @@ static void empty_index_round_trip(void) {
     annoy_free(idx);
 }
 
+/* What the progress callback saw, and when it cancels. */
+struct progress_log {
+    size_t calls, last_done, wanted, cancel_at;
+    int went_back;
+};
+
+static int32_t log_progress(size_t done, size_t wanted, void *user_data) {
+    struct progress_log *log = (struct progress_log *)user_data;
+    if (log->calls > 0 && done < log->last_done)
+        log->went_back = 1;
+    log->calls++;
+    log->last_done = done;
+    log->wanted = wanted;
+    return done >= log->cancel_at ? 1 : 0;
+}
+
+static void build_progress_and_cancel(void) {
+    const size_t dim = 16, n = 3000;
+    float *data = (float *)malloc(n * dim * sizeof(float));
+    fill_data(ANNOY_METRIC_EUCLIDEAN, data, n, dim, 77);
+    annoy_index *idx = NULL;
+    OK(annoy_new, ANNOY_METRIC_EUCLIDEAN, dim, &idx);
+    for (size_t i = 0; i < n; i++)
+        OK(annoy_add, idx, (uint32_t)i, data + i * dim, dim);
+
+    /* cancelled at once, and after three trees: ANNOY_E_CANCELLED, unbuilt, items intact */
+    size_t cancel_points[2] = {0, 3};
+    for (int c = 0; c < 2; c++) {
+        struct progress_log log = {0, 0, 0, cancel_points[c], 0};
+        EXPECT(ANNOY_E_CANCELLED, annoy_build_with_progress, idx, 30, 2, log_progress, &log);
+        CHECK(log.calls >= 1 && log.wanted == 30 && !log.went_back);
+        int32_t state = -1;
+        OK(annoy_state, idx, &state);
+        CHECK(state == ANNOY_STATE_ADDING);
+        size_t got = 99;
+        OK(annoy_n_trees, idx, &got);
+        CHECK(got == 0);
+        float back[16];
+        OK(annoy_get_item, idx, 5, back, dim);
+        CHECK(memcmp(back, data + 5 * dim, sizeof back) == 0);
+    }
+    /* not cancelled: every tree reported, the last report is the whole count */
+    struct progress_log log = {0, 0, 0, (size_t)-1, 0};
+    OK(annoy_build_with_progress, idx, 6, 2, log_progress, &log);
+    CHECK_MSG(log.last_done == 6 && log.wanted == 6 && !log.went_back,
+              "last report %zu of %zu", log.last_done, log.wanted);
+    size_t trees = 0;
+    OK(annoy_n_trees, idx, &trees);
+    CHECK(trees == 6);
+    /* NULL callback: a plain build */
+    OK(annoy_unbuild, idx);
+    OK(annoy_build_with_progress, idx, 2, 1, NULL, NULL);
+    CHECK(strcmp(annoy_status_str(ANNOY_E_CANCELLED), "cancelled by the caller") == 0);
+    annoy_free(idx);
+    free(data);
+}
+
 int main(void) {
     test_begin("test_lifecycle");
+    build_progress_and_cancel();
     version_macros_match_runtime();
     frees_of_null_are_no_ops();
     for (int m = 0; m < TEST_N_METRICS; m++) {

@@ -102,6 +102,8 @@ typedef enum annoy_status {
   ANNOY_E_UNKNOWN_METRIC = 10,
   // A bug inside the library was caught at the boundary; the index may be unusable.
   ANNOY_E_PANIC = 11,
+  // The caller's progress callback cancelled a build; the index is as it was before it.
+  ANNOY_E_CANCELLED = 12,
 } annoy_status;
 
 // An error's code and message. Created by the library, freed by the caller with
@@ -113,6 +115,10 @@ typedef struct annoy_index annoy_index;
 
 // Reusable query memory: one per thread (see `annoy_query_with_options`).
 typedef struct annoy_scratch annoy_scratch;
+
+// A build's progress callback: `trees_done` of `trees_wanted` (0: the automatic count,
+// not known in advance). Return 0 to go on, anything else to cancel the build.
+typedef int32_t (*annoy_progress_fn)(size_t trees_done, size_t trees_wanted, void *user_data);
 
 // A caller's item filter: returns non-zero when item `id` may be returned. Called from the
 // querying thread (from the library's threads, several at once, in a batch), possibly more
@@ -218,6 +224,20 @@ enum annoy_status annoy_build(struct annoy_index *index,
                               int32_t n_trees,
                               int32_t n_threads,
                               struct annoy_error **err);
+
+// `annoy_build`, calling `progress(trees_done, trees_wanted, user_data)` on the calling
+// thread (never on a build thread): at each finished tree and at least every 20 ms in
+// between. A non-zero return cancels: the build stops within a node split or a block of
+// margins and returns `ANNOY_E_CANCELLED`, with the index as it was before the call
+// (unbuilt, its items intact, buildable again) and nothing leaked. `progress` may be NULL
+// (then this is `annoy_build`). Errors: as `annoy_build`, plus `ANNOY_E_CANCELLED`.
+// Exclusive access; the callback must not call into the library on this index.
+enum annoy_status annoy_build_with_progress(struct annoy_index *index,
+                                            int32_t n_trees,
+                                            int32_t n_threads,
+                                            annoy_progress_fn progress,
+                                            void *user_data,
+                                            struct annoy_error **err);
 
 // Drops the trees so that more items can be added (a no-op on an unbuilt index). Errors:
 // `ANNOY_E_NULL`, `ANNOY_E_STATE` (a loaded index), `ANNOY_E_IO` (an on-disk build's

@@ -25,6 +25,8 @@ pub enum Error {
     },
     /// A file that is not a valid index for the given metric and dimension.
     Corrupt(String),
+    /// The caller's progress callback stopped a build; the index is as it was before.
+    Cancelled,
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -76,6 +78,7 @@ impl fmt::Display for Error {
                 source,
             } => write!(f, "cannot {action} {}: {source}", path.display()),
             Error::Corrupt(msg) => write!(f, "invalid index file: {msg}"),
+            Error::Cancelled => write!(f, "the build was cancelled; the index is unbuilt"),
         }
     }
 }

@@ -14,6 +14,7 @@ use crate::query::{QueryOptions, SearchK};
 use crate::random::DEFAULT_SEED;
 use crate::storage::{Storage, TreeArea};
 use std::io::Write;
+use std::ops::ControlFlow;
 use std::path::Path;
 
 mod queries;
@@ -49,6 +50,16 @@ pub struct Index {
     n_nodes: usize,
     roots: Vec<i32>,
     state: State,
+}
+
+/// How far a build is, as [`Index::build_with_progress`] reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BuildProgress {
+    /// Trees finished.
+    pub trees_done: usize,
+    /// Trees asked for; `None` for the automatic count, which stops when the tree nodes
+    /// outnumber the items.
+    pub trees_wanted: Option<usize>,
 }
 
 /// The largest dimension accepted (values, or bits for hamming).
@@ -241,15 +252,19 @@ impl Index {
     /// Builds `n_trees` trees (`-1`: Annoy's automatic count) on `n_threads` threads (`-1`: one
     /// per core). The result is the same for every thread count.
     pub fn build(&mut self, n_trees: i32, n_threads: i32) -> Result<()> {
-        self.build_with_progress(n_trees, n_threads, &|_| {})
+        self.build_with_progress(n_trees, n_threads, &mut |_| ControlFlow::Continue(()))
     }
 
-    /// `build`, calling `progress(trees_done)` from the build threads as trees finish.
+    /// `build`, reporting to `progress` on the calling thread (never a build thread): at each
+    /// finished tree and at least every 20 ms in between. Returning `ControlFlow::Break`
+    /// cancels: the build threads stop within a node split or a block of margins, and the
+    /// call returns [`Error::Cancelled`] with the index as it was before (unbuilt, its
+    /// items intact, buildable again).
     pub fn build_with_progress(
         &mut self,
         n_trees: i32,
         n_threads: i32,
-        progress: &(dyn Fn(usize) + Sync),
+        progress: &mut dyn FnMut(BuildProgress) -> ControlFlow<()>,
     ) -> Result<()> {
         self.state.allows(Operation::Build)?;
         let limit = match n_trees {
@@ -284,11 +299,17 @@ impl Index {
         let mut root_copies = Vec::new();
         let mut n_nodes = n_items;
         let mut too_large = false;
-        with_space!(&self.space, sp => TreeBuilder::new(sp, items, n_items).build_forest(
+        let mut report = |trees_done| {
+            progress(BuildProgress {
+                trees_done,
+                trees_wanted: limit,
+            })
+        };
+        let mut built = with_space!(&self.space, sp => TreeBuilder::new(sp, items, n_items).build_forest(
             limit,
             threads,
             self.seed,
-            progress,
+            &mut report,
             |tree| {
                 // Annoy's automatic count: trees until the tree nodes outnumber the items (at
                 // least one, where Annoy would build none and write an unloadable file).
@@ -312,12 +333,14 @@ impl Index {
                 n_nodes += n_records;
                 true
             },
-        ))?;
-        if too_large {
-            return Err(Error::invalid(
+        ));
+        if built.is_ok() && too_large {
+            built = Err(Error::invalid(
                 "the index would have more nodes than 32-bit node ids can address",
             ));
         }
+        // Failed or cancelled: the items as they were (the trees built so far are dropped).
+        built?;
         let roots = (n_nodes..n_nodes + root_copies.len() / s)
             .map(|i| i as i32)
             .collect();

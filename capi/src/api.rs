@@ -3,9 +3,10 @@
 //! exclusive access to it.
 
 use super::status::{annoy_status, boundary, fail, AnnoyError, Failure};
-use annoy_core::{DotLayout, Index, Metric, State};
+use annoy_core::{BuildProgress, DotLayout, Index, Metric, State};
 use annoy_status::*;
-use std::ffi::{c_char, CStr};
+use std::ffi::{c_char, c_void, CStr};
+use std::ops::ControlFlow;
 use std::path::Path;
 
 /// Version of the library these declarations belong to. The ABI rule (README, "ABI
@@ -328,6 +329,46 @@ pub extern "C" fn annoy_build(
     err: *mut *mut AnnoyError,
 ) -> annoy_status {
     boundary(err, || Ok(index_mut(index)?.build(n_trees, n_threads)?))
+}
+
+/// A build's progress callback: `trees_done` of `trees_wanted` (0: the automatic count,
+/// not known in advance). Return 0 to go on, anything else to cancel the build.
+#[allow(non_camel_case_types)]
+pub type annoy_progress_fn = Option<
+    unsafe extern "C" fn(trees_done: usize, trees_wanted: usize, user_data: *mut c_void) -> i32,
+>;
+
+/// `annoy_build`, calling `progress(trees_done, trees_wanted, user_data)` on the calling
+/// thread (never on a build thread): at each finished tree and at least every 20 ms in
+/// between. A non-zero return cancels: the build stops within a node split or a block of
+/// margins and returns `ANNOY_E_CANCELLED`, with the index as it was before the call
+/// (unbuilt, its items intact, buildable again) and nothing leaked. `progress` may be NULL
+/// (then this is `annoy_build`). Errors: as `annoy_build`, plus `ANNOY_E_CANCELLED`.
+/// Exclusive access; the callback must not call into the library on this index.
+#[no_mangle]
+pub extern "C" fn annoy_build_with_progress(
+    index: *mut AnnoyIndex,
+    n_trees: i32,
+    n_threads: i32,
+    progress: annoy_progress_fn,
+    user_data: *mut c_void,
+    err: *mut *mut AnnoyError,
+) -> annoy_status {
+    boundary(err, || {
+        let index = index_mut(index)?;
+        let mut report = |p: BuildProgress| {
+            let Some(f) = progress else {
+                return ControlFlow::Continue(());
+            };
+            // SAFETY: the caller's function, called as the header describes it, on the
+            // calling thread, with the caller's own `user_data`.
+            match unsafe { f(p.trees_done, p.trees_wanted.unwrap_or(0), user_data) } {
+                0 => ControlFlow::Continue(()),
+                _ => ControlFlow::Break(()),
+            }
+        };
+        Ok(index.build_with_progress(n_trees, n_threads, &mut report)?)
+    })
 }
 
 /// Drops the trees so that more items can be added (a no-op on an unbuilt index). Errors:

@@ -33,6 +33,8 @@ pub enum annoy_status {
     ANNOY_E_UNKNOWN_METRIC = 10,
     /// A bug inside the library was caught at the boundary; the index may be unusable.
     ANNOY_E_PANIC = 11,
+    /// The caller's progress callback cancelled a build; the index is as it was before it.
+    ANNOY_E_CANCELLED = 12,
 }
 
 use annoy_status::*;
@@ -52,6 +54,7 @@ impl annoy_status {
             ANNOY_E_BUFFER_TOO_SMALL => c"output buffer too small",
             ANNOY_E_UNKNOWN_METRIC => c"unknown metric",
             ANNOY_E_PANIC => c"internal error (panic caught at the library boundary)",
+            ANNOY_E_CANCELLED => c"cancelled by the caller",
         }
     }
 }
@@ -76,6 +79,7 @@ impl From<Error> for Failure {
             Error::WrongState(_) => ANNOY_E_STATE,
             Error::Io { .. } => ANNOY_E_IO,
             Error::Corrupt(_) => ANNOY_E_CORRUPT,
+            Error::Cancelled => ANNOY_E_CANCELLED,
         };
         Failure(status, e.to_string())
     }
@@ -139,6 +143,7 @@ pub extern "C" fn annoy_status_str(status: i32) -> *const c_char {
         ANNOY_E_BUFFER_TOO_SMALL,
         ANNOY_E_UNKNOWN_METRIC,
         ANNOY_E_PANIC,
+        ANNOY_E_CANCELLED,
     ];
     all.iter()
         .find(|s| **s as i32 == status)

@@ -1,8 +1,19 @@
 //! Progress bars (trees built, search_k values measured) and spinners, shown only when stderr
 //! is a terminal (never in pipes, logs or tests).
 
+use annoy::BuildProgress;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
+use std::ops::ControlFlow;
+
+/// The build's progress callback drawing `bar` (from `trees_bar`): the library calls it on
+/// this thread, at each tree and a few times a second.
+pub fn draw_trees(bar: &ProgressBar) -> impl FnMut(BuildProgress) -> ControlFlow<()> + '_ {
+    |progress| {
+        bar.set_position(progress.trees_done as u64);
+        ControlFlow::Continue(())
+    }
+}
 
 /// A bar counting trees (`None`: Annoy's automatic count, unknown in advance), or a hidden
 /// one when nobody is watching.

@@ -25,7 +25,8 @@ pub fn run(args: &BuildArgs) -> CliResult<()> {
             )));
         }
         let bar = progress::trees_bar(u64::try_from(args.trees).ok());
-        let result = index.build_with_progress(args.trees, args.threads, &|_| bar.inc(1));
+        let result =
+            index.build_with_progress(args.trees, args.threads, &mut progress::draw_trees(&bar));
         bar.finish_and_clear();
         result?;
         if !args.on_disk {

@@ -137,7 +137,7 @@ pub fn prepare(
         index.add_item(i as u32, points.row(i))?;
     }
     let bar = progress::trees_bar(u64::try_from(trees).ok());
-    let built = index.build_with_progress(trees, threads as i32, &|_| bar.inc(1));
+    let built = index.build_with_progress(trees, threads as i32, &mut progress::draw_trees(&bar));
     bar.finish_and_clear();
     built?;
     let build_seconds = started.elapsed().as_secs_f64();

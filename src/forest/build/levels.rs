@@ -123,6 +123,9 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
         let slots: &mut [u8] = &mut slot_table;
         let mut splits: Vec<LevelSplit> = Vec::new();
         loop {
+            if self.stopped() {
+                return;
+            }
             // 1. Finish the small nodes, draw planes for the large ones.
             let mut taking_part = 0;
             for (t, g) in trees.iter_mut().enumerate() {
@@ -159,7 +162,9 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
                     .map(|t| splits.iter().position(|s| s.tree == t).unwrap_or(0))
                     .collect();
                 let scan = |(chunk, slots): (usize, &mut [u8])| {
-                    self.scan_margins(&splits, &first, chunk * MARGIN_CHUNK, slots, group)
+                    if !self.stopped() {
+                        self.scan_margins(&splits, &first, chunk * MARGIN_CHUNK, slots, group)
+                    }
                 };
                 if share {
                     slots

@@ -22,15 +22,20 @@ use crate::metric::Space;
 use crate::random::tree_seed;
 use std::collections::BTreeMap;
 use std::iter::StepBy;
-use std::ops::Range;
+use std::ops::{ControlFlow, Range};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
+use std::time::Duration;
 
 /// The most trees built together. More share each read of the data further but need more
 /// working memory (5 bytes per item per tree) and more split planes in the cache. On 384-d
 /// data, groups of 25 rather than 8 built 10 trees 6% faster on one thread and 50 trees 15%
 /// faster on two.
 const MAX_GROUP: usize = 32;
+
+/// The longest a build goes without calling its progress callback (so a cancel, which the
+/// callback returns, takes effect within about this time plus one check's worth of work).
+pub(crate) const PROGRESS_INTERVAL: Duration = Duration::from_millis(20);
 
 /// Bytes of item record per byte of a group's working memory, at least: a group's tables stay
 /// within 1/12 of the items (so 64-d float vectors are built 4 trees at a time, 128-d 8, 384-d
@@ -102,6 +107,8 @@ pub(crate) struct TreeBuilder<'a, S: Space> {
     /// Levels where this many (item, tree) pairs take part measure margins in one pass over
     /// the items; sparser ones gather each split's items.
     scan_min_pairs: usize,
+    /// Set when the build is stopped: the trees being built are then dropped unfinished.
+    cancelled: Option<&'a AtomicBool>,
 }
 
 impl<'a, S: Space> TreeBuilder<'a, S> {
@@ -115,6 +122,7 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
             n_items,
             level_min_bytes: levels::LEVEL_MIN_BYTES,
             scan_min_pairs: n_items / 2,
+            cancelled: None,
         }
     }
 
@@ -134,14 +142,18 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
 
     /// Builds trees `0, 1, 2, …` on a private pool of `n_threads` threads and hands them to
     /// `sink` in tree order as they finish, so only the trees finished out of order wait in
-    /// memory. Stops after `limit` trees, or when `sink` returns false. `progress` is told how
-    /// many trees are done.
+    /// memory. Stops after `limit` trees, or when `sink` returns false.
+    ///
+    /// `progress` runs on the calling thread (never on a build thread): at every finished tree
+    /// and at least every [`PROGRESS_INTERVAL`] in between, told how many trees are done. When
+    /// it breaks, the build threads stop at their next check (each node split, each block of
+    /// a level's margin pass) and this returns [`Error::Cancelled`].
     pub(crate) fn build_forest(
         &self,
         limit: Option<usize>,
         n_threads: usize,
         seed: u64,
-        progress: &(dyn Fn(usize) + Sync),
+        progress: &mut dyn FnMut(usize) -> ControlFlow<()>,
         mut sink: impl FnMut(Tree) -> bool,
     ) -> Result<()> {
         let pool = rayon::ThreadPoolBuilder::new()
@@ -160,6 +172,12 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
         let plan = GroupPlan::new(limit, n_threads, max_group);
         let next_group = AtomicUsize::new(0);
         let stop = AtomicBool::new(false);
+        let builder = TreeBuilder {
+            cancelled: Some(&stop),
+            ..*self
+        };
+        let this = &builder;
+        let mut cancelled = false;
         let (finished, arrivals) = mpsc::channel::<(usize, Tree)>();
         pool.in_place_scope(|scope| {
             // One worker per thread, each taking the next group until told to stop.
@@ -176,7 +194,7 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
                     let share = n_threads > 1 && plan.is_last_round(g);
                     let seeds = numbers.clone().map(|t| tree_seed(seed, t));
                     let mut numbers = numbers;
-                    self.build_group(seeds, share, |tree| {
+                    this.build_group(seeds, share, |tree| {
                         let number = numbers.next().expect("one tree per seed");
                         // The receiver only hangs up when the sink has stopped the build.
                         let _ = finished.send((number, tree));
@@ -184,13 +202,23 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
                 });
             }
             drop(finished);
-            // This thread puts the trees in order as they arrive.
+            // This thread puts the trees in order as they arrive, and reports.
             let mut waiting = BTreeMap::new();
             let (mut next, mut done) = (0, 0);
-            for (t, tree) in arrivals {
-                done += 1;
-                progress(done);
-                waiting.insert(t, tree);
+            loop {
+                let arrival = match arrivals.recv_timeout(PROGRESS_INTERVAL) {
+                    Ok(arrival) => Some(arrival),
+                    Err(mpsc::RecvTimeoutError::Timeout) => None,
+                    Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                };
+                if let Some((t, tree)) = arrival {
+                    done += 1;
+                    waiting.insert(t, tree);
+                }
+                if !cancelled && progress(done).is_break() {
+                    cancelled = true;
+                    stop.store(true, Ordering::Relaxed);
+                }
                 while let Some(tree) = waiting.remove(&next) {
                     next += 1;
                     if !stop.load(Ordering::Relaxed) && !sink(tree) {
@@ -199,7 +227,17 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
                 }
             }
         });
+        if cancelled {
+            return Err(Error::Cancelled);
+        }
         Ok(())
+    }
+
+    /// Whether the build was stopped (cancelled, or the trees wanted are done): the build
+    /// threads then drop what they are building.
+    fn stopped(&self) -> bool {
+        self.cancelled
+            .is_some_and(|flag| flag.load(Ordering::Relaxed))
     }
 }
 

@@ -92,7 +92,8 @@ impl<'a, S: Space> TreeBuilder<'a, S> {
         buf: &mut Buffers,
     ) -> i32 {
         let n = indices.len();
-        if n == 1 && !is_root {
+        if (n == 1 && !is_root) || self.stopped() {
+            // (A stopped build's trees are dropped: what a node holds no longer matters.)
             return indices[0];
         }
         // A root keeps n_items in n_descendants: that is how readers find the roots.
