@@ -24,6 +24,7 @@ const (
 	CodeBufferTooSmall  Code = C.ANNOY_E_BUFFER_TOO_SMALL
 	CodeUnknownMetric   Code = C.ANNOY_E_UNKNOWN_METRIC
 	CodePanic           Code = C.ANNOY_E_PANIC
+	CodeCancelled       Code = C.ANNOY_E_CANCELLED
 )
 
 // String returns the library's static description of the code (annoy_status_str).
@@ -72,6 +73,7 @@ var (
 	ErrBufferTooSmall  = &Error{Code: CodeBufferTooSmall}
 	ErrUnknownMetric   = &Error{Code: CodeUnknownMetric}
 	ErrPanic           = &Error{Code: CodePanic}
+	ErrCancelled       = &Error{Code: CodeCancelled}
 )
 
 // ErrClosed is matched (errors.Is) by the error of any call on a closed Index. That error is

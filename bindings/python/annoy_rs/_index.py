@@ -21,6 +21,7 @@ from . import _lib
 from ._lib import (
     DEFAULT_SEED,
     METRICS,
+    PROGRESS_FN,
     SEARCH_K_DEFAULT,
     SEARCH_K_UNLIMITED,
     AnnoyIndexError,
@@ -28,6 +29,7 @@ from ._lib import (
     AnnoyStateError,
     AnnoyValueError,
     call,
+    call_status,
     lib,
     make_error,
 )
@@ -361,12 +363,18 @@ class AnnoyIndex:
             self._mark_added(i)
         del keep
 
-    def build(self, n_trees, n_jobs=-1):
+    def build(self, n_trees, n_jobs=-1, progress=None):
         """Builds a forest of `n_trees` trees (-1: as many as fit in twice the items' memory).
 
         More trees give higher precision when querying. After calling `build`, no more items
         can be added (until `unbuild`). `n_jobs` specifies the number of threads used to
-        build the trees; `n_jobs=-1` uses all available CPU cores."""
+        build the trees; `n_jobs=-1` uses all available CPU cores.
+
+        `progress`, if given, is called as ``progress(trees_done, trees_wanted)`` on this
+        thread at each finished tree and a few times a second in between (`trees_wanted` is
+        None for ``n_trees=-1``). An exception it raises cancels the build, and so does
+        Ctrl-C (KeyboardInterrupt): the index is then as it was before the call (unbuilt, its
+        items intact) and the exception propagates from `build`."""
         q = _int32(n_trees)
         jobs = _int32(n_jobs)
         with self._writing:
@@ -382,7 +390,25 @@ class AnnoyIndex:
                 raise make_error(AnnoyValueError, "n_trees must be positive or -1, got %d" % q)
             if jobs < -1:
                 raise make_error(AnnoyValueError, "n_jobs must be positive or -1, got %d" % jobs)
-            call(lib.annoy_build, self._handle, q, jobs)
+            raised = []
+
+            def report(done, wanted, _user_data):
+                try:
+                    if progress is not None:
+                        progress(done, wanted or None)
+                    return 0
+                except BaseException as e:  # KeyboardInterrupt too: cancel, raise it below
+                    raised.append(e)
+                    return 1
+
+            callback = PROGRESS_FN(report)
+            _, error = call_status(
+                lib.annoy_build_with_progress, self._handle, q, jobs, callback, None
+            )
+            if raised:
+                raise raised[0]
+            if error is not None:
+                raise error
             self._built = True
         return True
 

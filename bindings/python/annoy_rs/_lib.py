@@ -54,6 +54,7 @@ E_CORRUPT = 8
 E_BUFFER_TOO_SMALL = 9
 E_UNKNOWN_METRIC = 10
 E_PANIC = 11
+E_CANCELLED = 12
 
 METRICS = {"angular": 0, "euclidean": 1, "manhattan": 2, "dot": 3, "hamming": 4}
 SEARCH_K_DEFAULT = -1
@@ -145,6 +146,11 @@ _declare("annoy_set_dot_layout", c_int, IndexP, c_int32, ErrorPP)
 _declare("annoy_add", c_int, IndexP, c_uint32, FloatP, c_size_t, ErrorPP)
 _declare("annoy_on_disk_build", c_int, IndexP, c_char_p, ErrorPP)
 _declare("annoy_build", c_int, IndexP, c_int32, c_int32, ErrorPP)
+# int32_t (*)(size_t trees_done, size_t trees_wanted, void *user_data): non-zero cancels
+PROGRESS_FN = ctypes.CFUNCTYPE(c_int32, c_size_t, c_size_t, c_void_p)
+_declare(
+    "annoy_build_with_progress", c_int, IndexP, c_int32, c_int32, PROGRESS_FN, c_void_p, ErrorPP
+)
 _declare("annoy_unbuild", c_int, IndexP, ErrorPP)
 _declare("annoy_save", c_int, IndexP, c_char_p, c_bool, ErrorPP)
 _declare("annoy_load", c_int, IndexP, c_char_p, c_bool, ErrorPP)

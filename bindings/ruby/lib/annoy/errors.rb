@@ -57,10 +57,12 @@ module Annoy
   class UnknownMetricError < Error; CODE = 10; end
   # ANNOY_E_PANIC: a bug inside the library was caught; the index may be unusable.
   class PanicError < Error; CODE = 11; end
+  # ANNOY_E_CANCELLED: a build was cancelled; the index is as it was before it.
+  class CancelledError < Error; CODE = 12; end
 
   class Error
     CLASSES = [NullPointerError, InvalidArgumentError, DimensionError, NotFiniteError,
                UnknownItemError, StateError, IOError, CorruptFileError, BufferTooSmallError,
-               UnknownMetricError, PanicError].to_h { |c| [c::CODE, c] }.freeze
+               UnknownMetricError, PanicError, CancelledError].to_h { |c| [c::CODE, c] }.freeze
   end
 end

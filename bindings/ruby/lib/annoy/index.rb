@@ -173,11 +173,21 @@ module Annoy
 
     # Builds +trees+ trees (-1: automatically) on +threads+ threads (-1: one per core).
     # Releases the GVL while it runs. Returns self.
-    def build(trees = -1, threads: -1, n_jobs: nil)
+    #
+    # With a block, the block is called as <tt>{ |trees_done, trees_wanted| ... }</tt> on this
+    # thread at every finished tree and a few times a second in between (+trees_wanted+ is nil
+    # for the automatic count; the GVL is then held, as the library calls back into Ruby). An
+    # exception raised by the block (Interrupt, from Ctrl-C, too) cancels the build: the index
+    # is as it was before (unbuilt, its items intact) and the exception propagates.
+    def build(trees = -1, threads: -1, n_jobs: nil, &progress)
       threads = n_jobs unless n_jobs.nil?
       trees = int32(trees, "trees")
       threads = int32(threads, "threads")
-      write { |h| Native.call(:annoy_build, h, trees, threads) }
+      if progress.nil?
+        write { |h| Native.call(:annoy_build, h, trees, threads) }
+      else
+        build_watched(trees, threads, progress)
+      end
       self
     end
 
@@ -470,6 +480,25 @@ module Annoy
       raise raised if raised
 
       result
+    end
+
+    def build_watched(trees, threads, progress)
+      raised = nil
+      callback = FFI::Function.new(:int32, %i[size_t size_t pointer]) do |done, wanted, _data|
+        begin
+          progress.call(done, wanted.zero? ? nil : wanted)
+          0
+        rescue Exception => e # rubocop:disable Lint/RescueException
+          raised ||= e
+          1
+        end
+      end
+      begin
+        write { |h| Native.call(:annoy_build_with_progress, h, trees, threads, callback, nil) }
+      rescue CancelledError => e
+        raise(raised || e)
+      end
+      raise raised if raised
     end
 
     # The result buffer a query for n needs: min(n, n_items), the header's rule.

@@ -99,6 +99,10 @@ module Annoy
       # Long calls release the GVL so that other Ruby threads run meanwhile.
       attach_function :annoy_on_disk_build, %i[pointer string pointer], :int32, blocking: true
       attach_function :annoy_build, %i[pointer int32 int32 pointer], :int32, blocking: true
+      # Calls a Ruby block back (on this thread), so it keeps the GVL.
+      callback :annoy_progress_fn, %i[size_t size_t pointer], :int32
+      attach_function :annoy_build_with_progress,
+                      %i[pointer int32 int32 annoy_progress_fn pointer pointer], :int32
       attach_function :annoy_save, %i[pointer string bool pointer], :int32, blocking: true
       attach_function :annoy_load, %i[pointer string bool pointer], :int32, blocking: true
       attach_function :annoy_query_batch,
