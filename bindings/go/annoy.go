@@ -15,7 +15,6 @@
 package annoy
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../../include
 #include <stdlib.h>
 #include "annoy.h"
 

@@ -1,7 +1,6 @@
 package annoy
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../../include
 #include <stdint.h>
 #include "annoy.h"
 extern int32_t annoyGoFilter(uint32_t id, void *data);

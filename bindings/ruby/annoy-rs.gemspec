@@ -14,12 +14,28 @@ Gem::Specification.new do |spec|
     checkout, or from the system (libannoy.so.0).
   TEXT
   spec.license = "Apache-2.0"
+  spec.homepage = "https://github.com/spotify/annoy"
   spec.authors = ["annoy-rs contributors"]
   spec.required_ruby_version = ">= 2.7"
 
-  spec.files = Dir.chdir(__dir__) do
-    Dir["lib/**/*.rb", "lib/annoy/native/*.{so,so.*,dylib}", "README.md", "annoy-rs.gemspec"]
+  # build_gems.sh sets ANNOY_GEM_KIND: "platform" (the stripped library for this platform in
+  # lib/annoy/native/) or "source" (the Rust sources in ext/annoy/rust/, built by cargo at
+  # install time). A plain `gem build` makes a gem that uses the system's libannoy.so.0.
+  kind = ENV.fetch("ANNOY_GEM_KIND", "")
+  files = Dir.chdir(__dir__) { Dir["lib/**/*.rb", "README.md", "LICENSE", "annoy-rs.gemspec"] }
+  case kind
+  when "platform"
+    spec.platform = ENV.fetch("ANNOY_GEM_PLATFORM", Gem::Platform.local.to_s)
+    files += Dir.chdir(__dir__) { Dir["lib/annoy/native/*.{so,dylib}"] }
+    raise "annoy-rs.gemspec: no library in lib/annoy/native/" if files.none? { |f| f.include?("/native/") }
+  when "source"
+    files += Dir.chdir(__dir__) { Dir["ext/annoy/extconf.rb", "ext/annoy/rust/**/*"].select { |f| File.file?(f) } }
+    raise "annoy-rs.gemspec: no Rust sources in ext/annoy/rust/" unless files.include?("ext/annoy/rust/Cargo.toml")
+    spec.extensions = ["ext/annoy/extconf.rb"]
+  when ""
+  else raise "annoy-rs.gemspec: ANNOY_GEM_KIND must be platform or source, not #{kind.inspect}"
   end
+  spec.files = files
   spec.require_paths = ["lib"]
 
   spec.add_dependency "ffi", ">= 1.15", "< 2"
