@@ -16,6 +16,7 @@ use crate::storage::{Storage, TreeArea};
 use std::io::Write;
 use std::path::Path;
 
+mod graph;
 mod queries;
 mod recall;
 
@@ -46,6 +47,8 @@ pub struct Index {
     n_nodes: usize,
     roots: Vec<i32>,
     built: bool,
+    /// The graph over the items, when one was built (see `index::graph`).
+    graph: Option<crate::graph::Graph>,
 }
 
 /// The largest dimension accepted (values, or bits for hamming).
@@ -76,6 +79,7 @@ impl Index {
             n_nodes: 0,
             roots: Vec::new(),
             built: false,
+            graph: None,
         })
     }
 
@@ -352,6 +356,7 @@ impl Index {
         self.n_nodes = self.n_items;
         self.roots.clear();
         self.built = false;
+        self.graph = None;
         Ok(())
     }
 
@@ -378,8 +383,11 @@ impl Index {
             write_replacing(path, &[&items[..self.n_items * s], trees])?;
         }
         // The layout just written is known: no detection. On failure the index keeps serving
-        // what it had.
-        self.load_as(path, prefault, Some(self.dot_layout))
+        // what it had. The items are the same, so the graph stays.
+        let graph = self.graph.take();
+        let loaded = self.load_as(path, prefault, Some(self.dot_layout));
+        self.graph = graph;
+        loaded
     }
 
     /// Maps the index file at `path` read-only (shared between processes) and serves queries
@@ -425,6 +433,7 @@ impl Index {
         self.n_nodes = n_nodes;
         self.roots = roots;
         self.built = true;
+        self.graph = None;
         Ok(())
     }
 
@@ -439,6 +448,7 @@ impl Index {
         self.n_nodes = 0;
         self.roots.clear();
         self.built = false;
+        self.graph = None;
     }
 
     /// The `n` nearest neighbours of `query`, nearest first, looking at `search_k` candidates

@@ -3,10 +3,10 @@
 
 use super::{Index, Query};
 use crate::error::{Error, Result};
+use crate::forest::search::{Neighbor, Scratch};
 use crate::format::NodeBuf;
 use crate::metric::{with_space, Space};
 use crate::query::{Filter, QueryOptions};
-use crate::forest::search::{Neighbor, Scratch};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
@@ -222,6 +222,14 @@ impl Index {
         options: &QueryOptions<'_>,
         scratch: &mut Scratch,
     ) -> Result<()> {
+        if self.graph.is_some() {
+            return self.graph_search(record, options, scratch);
+        }
+        if options.ef.is_some() {
+            return Err(Error::state(
+                "the query sets ef but the index has no graph; call build_graph() first",
+            ));
+        }
         let n = options.n;
         let search_k = options.search_k.candidates(n, self.roots.len());
         let forest = self.forest();
