@@ -2,7 +2,7 @@
 //! connectivity repair. Every step gives the same result on any number of threads.
 
 use super::search::{beam_search, Beam, Items};
-use super::{Graph, GraphParams, NO_EDGE};
+use super::{EntryTree, Graph, GraphParams, LEAF, NO_EDGE};
 use crate::metric::Space;
 use crate::random::{tree_seed, Kiss64};
 use rayon::prelude::*;
@@ -102,18 +102,20 @@ pub(crate) fn build_graph<S: Space>(
     let n_items = items.len();
     let capacity = params.knn.min(present.len().saturating_sub(1)).max(1);
     let lists: Vec<List> = (0..n_items).map(|_| List::new(capacity)).collect();
-    seed_from_trees(space, items, present, params, seed, &lists, capacity);
+    let tree = seed_from_trees(space, items, present, params, seed, &lists, capacity);
     nn_descent(space, items, present, params, seed, &lists, capacity);
     let knn: Vec<Vec<Candidate>> = lists.into_iter().map(List::take).collect();
     let mut graph = prune(space, items, present, params, knn);
     graph.entries = vec![medoid(space, items, present)];
+    graph.tree = tree;
     repair(space, items, present, &mut graph);
     graph
 }
 
 /// Seeds the lists from the leaves of `seed_trees` pivot trees: every pair in a leaf is a
 /// candidate. A split draws two distinct pivots and sends each item to the nearer (ties
-/// alternate), falling back to halves when one side would be empty.
+/// alternate), falling back to halves when one side would be empty. Returns the first tree,
+/// which searches descend to find their entry points.
 fn seed_from_trees<S: Space>(
     space: &S,
     items: Items<'_>,
@@ -122,45 +124,84 @@ fn seed_from_trees<S: Space>(
     seed: u64,
     lists: &[List],
     capacity: usize,
-) {
+) -> EntryTree {
     let trees = params.seed_trees.max(1);
-    (0..trees).into_par_iter().for_each(|t| {
-        let mut rng = Kiss64::new(tree_seed(seed ^ 0x6772_6170_6873, t));
-        let mut ids = present.to_vec();
-        let mut stack = vec![(0usize, ids.len())];
-        let mut side = Vec::new();
-        while let Some((lo, hi)) = stack.pop() {
-            let set = &mut ids[lo..hi];
-            if set.len() <= params.leaf_size {
-                join_leaf(space, items, set, lists, capacity);
-                continue;
+    let mut built: Vec<EntryTree> = (0..trees)
+        .into_par_iter()
+        .map(|t| {
+            let tree = pivot_tree(space, items, present, params.leaf_size, seed, t);
+            for leaf in tree.leaves() {
+                join_leaf(space, items, leaf, lists, capacity);
             }
-            let a = set[rng.index(set.len())];
-            let mut b = set[rng.index(set.len() - 1)];
-            if b == a {
-                b = set[set.len() - 1];
+            // Only the first tree is kept.
+            if t == 0 {
+                tree
+            } else {
+                EntryTree::default()
             }
-            let (pa, pb) = (items.node(a as usize), items.node(b as usize));
-            side.clear();
-            let mut tie = false;
-            side.extend(set.iter().map(|&i| {
-                let x = items.node(i as usize);
-                let (da, db) = (space.graph_distance(pa, x), space.graph_distance(pb, x));
-                if da == db {
-                    tie = !tie;
-                    tie
-                } else {
-                    da < db
-                }
-            }));
-            let mut split = partition(set, &side);
-            if split == 0 || split == set.len() {
-                split = set.len() / 2;
-            }
-            stack.push((lo, lo + split));
-            stack.push((lo + split, hi));
+        })
+        .collect();
+    built.swap_remove(0)
+}
+
+/// Pivot tree `t` over `present`, down to leaves of at most `leaf_size` items.
+fn pivot_tree<S: Space>(
+    space: &S,
+    items: Items<'_>,
+    present: &[u32],
+    leaf_size: usize,
+    seed: u64,
+    t: usize,
+) -> EntryTree {
+    let mut rng = Kiss64::new(tree_seed(seed ^ 0x6772_6170_6873, t));
+    let mut ids = present.to_vec();
+    let mut tree = EntryTree::default();
+    tree.nodes.push([0; 4]);
+    // (node slot, range of `ids`)
+    let mut stack = vec![(0usize, 0usize, ids.len())];
+    let mut side = Vec::new();
+    while let Some((slot, lo, hi)) = stack.pop() {
+        let set = &mut ids[lo..hi];
+        if set.len() <= leaf_size {
+            tree.nodes[slot] = [LEAF, lo as u32, set.len() as u32, 0];
+            continue;
         }
-    });
+        let a = set[rng.index(set.len())];
+        let mut b = set[rng.index(set.len() - 1)];
+        if b == a {
+            b = set[set.len() - 1];
+        }
+        let (pa, pb) = (items.node(a as usize), items.node(b as usize));
+        side.clear();
+        let mut tie = false;
+        side.extend(set.iter().map(|&i| {
+            let x = items.node(i as usize);
+            let (da, db) = (space.graph_distance(pa, x), space.graph_distance(pb, x));
+            if da == db {
+                tie = !tie;
+                tie
+            } else {
+                da < db
+            }
+        }));
+        let mut split = partition(set, &side);
+        // A degenerate split (all on one side) halves instead; its pivots are then the same
+        // for both sides, so a query's descent goes left, where half the items are.
+        let (a, b) = if split == 0 || split == set.len() {
+            split = set.len() / 2;
+            (a, a)
+        } else {
+            (a, b)
+        };
+        let left = tree.nodes.len();
+        tree.nodes.push([0; 4]);
+        tree.nodes.push([0; 4]);
+        tree.nodes[slot] = [a, b, left as u32, left as u32 + 1];
+        stack.push((left + 1, lo + split, hi));
+        stack.push((left, lo, lo + split));
+    }
+    tree.items = ids;
+    tree
 }
 
 /// Moves the ids whose `left` flag is set to the front, keeping order; returns their count.
@@ -348,6 +389,7 @@ fn prune<S: Space>(
         n_items,
         adjacency,
         entries: Vec::new(),
+        tree: EntryTree::default(),
     }
 }
 
@@ -379,6 +421,8 @@ fn medoid<S: Space>(space: &S, items: Items<'_>, present: &[u32]) -> u32 {
 fn repair<S: Space>(space: &S, items: Items<'_>, present: &[u32], graph: &mut Graph) {
     let n_items = items.len();
     let mut beam = Beam::default();
+    // Per item, how many of its row's last slots were given to repair edges.
+    let mut repairs = vec![0u16; n_items];
     for _pass in 0..8 {
         let mut reached = vec![false; n_items];
         let mut stack: Vec<u32> = graph.entries.clone();
@@ -399,24 +443,37 @@ fn repair<S: Space>(space: &S, items: Items<'_>, present: &[u32], graph: &mut Gr
                 continue;
             }
             let q = items.node(u as usize);
-            beam_search(space, items, graph, q, 64, &|_| true, &mut beam);
-            let found = beam.sorted();
-            let free = found
-                .iter()
-                .find(|&&(_, p)| graph.row(p as usize).contains(&NO_EDGE));
-            let (p, slot) = match (free, found.first()) {
-                (Some(&(_, p)), _) => {
-                    let row = graph.row(p as usize);
-                    (
-                        p,
-                        row.iter()
-                            .position(|&e| e == NO_EDGE)
-                            .expect("has a free slot"),
-                    )
+            // Only reached items may take the edge (the search also starts near `u`, in the
+            // part not yet reached).
+            let reached_now = &reached;
+            beam_search(
+                space,
+                items,
+                graph,
+                q,
+                64,
+                &|p| reached_now[p as usize],
+                &mut beam,
+            );
+            // The nearest found item with a free slot, else with a slot not yet given to a
+            // repair edge (from the row's end: its farthest edges), else the entry point.
+            let degree = graph.degree;
+            let pick = (0..beam.out.len()).map(|k| beam.result(k).1).find_map(|p| {
+                let row = graph.row(p as usize);
+                if let Some(free) = row.iter().position(|&e| e == NO_EDGE) {
+                    return Some((p, free));
                 }
-                (None, Some(&(_, p))) => (p, graph.degree - 1),
-                (None, None) => (graph.entries[0], graph.degree - 1),
-            };
+                let used = repairs[p as usize] as usize;
+                (used < degree / 2).then(|| (p, degree - 1 - used))
+            });
+            let (p, slot) = pick.unwrap_or_else(|| {
+                let e = graph.entries[0];
+                let used = (repairs[e as usize] as usize).min(degree - 1);
+                (e, degree - 1 - used)
+            });
+            if graph.row(p as usize)[slot] != NO_EDGE {
+                repairs[p as usize] = repairs[p as usize].saturating_add(1);
+            }
             graph.adjacency[p as usize * graph.degree + slot] = u;
             reached[u as usize] = true;
             stack.push(u);

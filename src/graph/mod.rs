@@ -50,7 +50,7 @@ impl Default for GraphParams {
     fn default() -> Self {
         GraphParams {
             degree: 32,
-            knn: 32,
+            knn: 48,
             seed_trees: 8,
             leaf_size: 32,
             max_rounds: 6,
@@ -131,14 +131,86 @@ pub const MAX_DEGREE: usize = 256;
 /// An empty slot in an adjacency row.
 pub(crate) const NO_EDGE: u32 = u32::MAX;
 
+/// The first word of a leaf in an [`EntryTree`].
+pub(crate) const LEAF: u32 = u32::MAX;
+
+/// A pivot tree that leads a query to entry points near it: node 0 is the root; a split is
+/// `[pivot_a, pivot_b, left, right]` (the side whose pivot is nearer, ties left), a leaf is
+/// `[LEAF, start, len, 0]`, a range of `items`. Children come after their parent, so a
+/// descent always ends.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct EntryTree {
+    pub nodes: Vec<[u32; 4]>,
+    pub items: Vec<u32>,
+}
+
+/// At most this many items of the leaf a query descends to start its search.
+pub(crate) const LEAF_ENTRIES: usize = 32;
+
+impl EntryTree {
+    pub(crate) fn leaves(&self) -> impl Iterator<Item = &[u32]> {
+        self.nodes.iter().filter(|n| n[0] == LEAF).map(|n| {
+            let start = n[1] as usize;
+            &self.items[start..start + n[2] as usize]
+        })
+    }
+
+    /// The leaf `nearer(a, b)` (true: go to `a`'s side) leads to, from the root.
+    #[inline]
+    pub(crate) fn descend(&self, mut nearer: impl FnMut(u32, u32) -> bool) -> &[u32] {
+        let mut i = 0;
+        loop {
+            let Some(node) = self.nodes.get(i) else {
+                return &[];
+            };
+            if node[0] == LEAF {
+                let start = node[1] as usize;
+                return &self.items[start..start + node[2] as usize];
+            }
+            i = if node[0] == node[1] || nearer(node[0], node[1]) {
+                node[2]
+            } else {
+                node[3]
+            } as usize;
+        }
+    }
+
+    /// Checks what a damaged file could get wrong: pivots and items below `n_items`,
+    /// children after their parent and in range, leaf ranges inside `items`.
+    fn check(&self, n_items: usize) -> Result<()> {
+        let bad = || Error::corrupt("the graph's entry tree is damaged");
+        if self.items.iter().any(|&i| i as usize >= n_items) {
+            return Err(bad());
+        }
+        for (k, n) in self.nodes.iter().enumerate() {
+            if n[0] == LEAF {
+                if n[1] as usize + n[2] as usize > self.items.len() {
+                    return Err(bad());
+                }
+            } else if n[0] as usize >= n_items
+                || n[1] as usize >= n_items
+                || n[2] as usize <= k
+                || n[3] as usize <= k
+                || n[2] as usize >= self.nodes.len()
+                || n[3] as usize >= self.nodes.len()
+            {
+                return Err(bad());
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The built graph: `degree` slots per item, row `i` listing item `i`'s neighbours nearest
-/// first, unused slots [`NO_EDGE`]; and the entry points every search starts from.
+/// first, unused slots [`NO_EDGE`] (at the end of a row); the entry points every search
+/// starts from, and the tree that adds entry points near each query.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Graph {
     pub degree: usize,
     pub n_items: usize,
     pub adjacency: Vec<u32>,
     pub entries: Vec<u32>,
+    pub tree: EntryTree,
 }
 
 impl Graph {
@@ -147,15 +219,27 @@ impl Graph {
         &self.adjacency[i * self.degree..(i + 1) * self.degree]
     }
 
-    /// The section payloads a file stores: the adjacency (little-endian `u32` rows) and the
-    /// header (`degree`, `n_items`, `n_entries` as little-endian `u64`, then the entries as
-    /// `u32`).
+    /// The section payloads a file stores: the header and the adjacency (little-endian
+    /// `u32` rows). The header: `degree`, `n_items`, `n_entries`, `n_tree_nodes`,
+    /// `n_tree_items` as little-endian `u64`, then as `u32`: the entries, the tree's nodes
+    /// (four words each) and the tree's items.
     pub(crate) fn to_sections(&self) -> (Vec<u8>, Vec<u8>) {
-        let mut header = Vec::with_capacity(24 + 4 * self.entries.len());
-        for v in [self.degree, self.n_items, self.entries.len()] {
+        let mut header = Vec::new();
+        for v in [
+            self.degree,
+            self.n_items,
+            self.entries.len(),
+            self.tree.nodes.len(),
+            self.tree.items.len(),
+        ] {
             header.extend_from_slice(&(v as u64).to_le_bytes());
         }
-        for e in &self.entries {
+        let words = self
+            .entries
+            .iter()
+            .chain(self.tree.nodes.iter().flatten())
+            .chain(&self.tree.items);
+        for e in words {
             header.extend_from_slice(&e.to_le_bytes());
         }
         let adjacency = self
@@ -176,6 +260,7 @@ impl Graph {
                 .ok_or_else(|| Error::corrupt("the graph header is truncated"))
         };
         let (degree, stored_items, n_entries) = (word(0)?, word(1)?, word(2)?);
+        let (n_nodes, n_tree_items) = (word(3)?, word(4)?);
         if degree == 0 || degree > MAX_DEGREE as u64 {
             return Err(Error::corrupt(format!(
                 "graph degree {degree} is out of range"
@@ -187,10 +272,9 @@ impl Graph {
             )));
         }
         let degree = degree as usize;
-        if n_entries == 0 || header.len() as u64 != 24 + 4 * n_entries {
-            return Err(Error::corrupt(
-                "the graph's entry list does not match its header",
-            ));
+        let words = n_entries as u128 + 4 * n_nodes as u128 + n_tree_items as u128;
+        if n_entries == 0 || header.len() as u128 != 40 + 4 * words {
+            return Err(Error::corrupt("the graph's header does not match its size"));
         }
         if adjacency.len() as u128 != 4 * degree as u128 * n_items as u128 {
             return Err(Error::corrupt(format!(
@@ -205,7 +289,19 @@ impl Graph {
                 .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")))
                 .collect()
         };
-        let entries = decode(&header[24..]);
+        let mut body = decode(&header[40..]);
+        let tree_items = body.split_off((n_entries + 4 * n_nodes) as usize);
+        let nodes = body
+            .split_off(n_entries as usize)
+            .chunks_exact(4)
+            .map(|c| [c[0], c[1], c[2], c[3]])
+            .collect();
+        let entries = body;
+        let tree = EntryTree {
+            nodes,
+            items: tree_items,
+        };
+        tree.check(n_items)?;
         let adjacency = decode(adjacency);
         let bad = |e: u32| e != NO_EDGE && e as usize >= n_items;
         if entries.iter().any(|&e| e == NO_EDGE || bad(e)) || adjacency.iter().any(|&e| bad(e)) {
@@ -218,6 +314,7 @@ impl Graph {
             n_items,
             adjacency,
             entries,
+            tree,
         })
     }
 }

@@ -3,7 +3,7 @@
 //! allocates nothing.
 
 use super::build::ordered;
-use super::{Graph, NO_EDGE};
+use super::{Graph, LEAF_ENTRIES, NO_EDGE};
 use crate::format::Node;
 use crate::metric::kernels::{prefetch_record, Soon};
 use crate::metric::Space;
@@ -79,14 +79,6 @@ impl Beam {
         fresh
     }
 
-    /// The results of the last search, nearest first, as `(internal distance, id)`.
-    pub(crate) fn sorted(&self) -> Vec<(f32, u32)> {
-        self.out
-            .iter()
-            .map(|&k| (unpack_distance(k), k as u32))
-            .collect()
-    }
-
     /// Result `k` of the last search: `(internal distance, id)`.
     pub(crate) fn result(&self, k: usize) -> (f32, u32) {
         let key = self.out[k];
@@ -129,7 +121,12 @@ pub(crate) fn beam_search_bounded<S: Space, F: Fn(u32) -> bool>(
     let bytes = items.node_size;
     let hint = if bytes > 128 { Soon::Later } else { Soon::Next };
     let mut visits = 0usize;
-    for &e in &graph.entries {
+    let near = graph.tree.descend(|a, b| {
+        let da = space.graph_distance(query, items.node(a as usize));
+        da <= space.graph_distance(query, items.node(b as usize))
+    });
+    let near = &near[..near.len().min(LEAF_ENTRIES)];
+    for &e in graph.entries.iter().chain(near) {
         if beam.visit(e) {
             let d = space.graph_distance(query, items.node(e as usize));
             beam.frontier.push(Reverse(pack(d, e)));
