@@ -1,6 +1,6 @@
 //! Recall@10 against queries per second for the graph on an `.npy` base and query set
 //! (float32, 2-d): `cargo run --release --example graph_curve -- BASE.npy QUERIES.npy
-//! [THREADS] [DEGREE] [KNN]`. Prints build times and one line per beam width.
+//! [THREADS] [DEGREE] [KNN] [ROUNDS] [SEED_TREES]`. Prints build times and one line per beam width.
 
 use annoy::{GraphParams, Index, Metric, Query, QueryOptions, Scratch};
 use std::time::Instant;
@@ -46,7 +46,13 @@ fn main() {
     index.build(1, threads).unwrap();
     let forest_s = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let params = GraphParams::default().degree(degree).knn(knn);
+    let mut params = GraphParams::default().degree(degree).knn(knn);
+    if let Some(rounds) = args.get(6) {
+        params = params.max_rounds(rounds.parse().unwrap());
+    }
+    if let Some(trees) = args.get(7) {
+        params = params.seed_trees(trees.parse().unwrap());
+    }
     index.build_graph(params, threads).unwrap();
     let graph_s = t.elapsed().as_secs_f64();
     println!("n {n} dim {dim} threads {threads} degree {degree} knn {knn}: forest(1 tree) {forest_s:.2}s graph {graph_s:.2}s");

@@ -253,6 +253,38 @@ pub extern "C" fn annoy_build(
     boundary(err, || Ok(index_mut(index)?.build(n_trees, n_threads)?))
 }
 
+/// Builds a graph over the items of the built index on `n_threads` threads (-1: one per
+/// core), with `degree` edges per item (0: the default, 32); queries then search the graph,
+/// their effort set by `annoy_query_options.ef`. The graph is the same for every thread count.
+/// Fails with `ANNOY_E_STATE` before a build or load. Exclusive access.
+#[no_mangle]
+pub extern "C" fn annoy_build_graph(
+    index: *mut AnnoyIndex,
+    degree: usize,
+    n_threads: i32,
+    err: *mut *mut AnnoyError,
+) -> annoy_status {
+    boundary(err, || {
+        let params = match degree {
+            0 => annoy_core::GraphParams::default(),
+            d => annoy_core::GraphParams::for_degree(d),
+        };
+        Ok(index_mut(index)?.build_graph(params, n_threads)?)
+    })
+}
+
+/// Drops the graph, so that queries walk the trees again. Exclusive access.
+#[no_mangle]
+pub extern "C" fn annoy_drop_graph(
+    index: *mut AnnoyIndex,
+    err: *mut *mut AnnoyError,
+) -> annoy_status {
+    boundary(err, || {
+        index_mut(index)?.drop_graph();
+        Ok(())
+    })
+}
+
 /// Drops the trees so that more items can be added. Exclusive access.
 #[no_mangle]
 pub extern "C" fn annoy_unbuild(index: *mut AnnoyIndex, err: *mut *mut AnnoyError) -> annoy_status {

@@ -53,13 +53,21 @@ impl Default for GraphParams {
             knn: 48,
             seed_trees: 8,
             leaf_size: 32,
-            max_rounds: 6,
+            max_rounds: 4,
             alpha: 1.2,
         }
     }
 }
 
 impl GraphParams {
+    /// The defaults with `degree` edges per item and an NN-descent list half again as long
+    /// (the prune picks the diverse edges from the wider list).
+    pub fn for_degree(degree: usize) -> Self {
+        GraphParams::default()
+            .degree(degree)
+            .knn((degree + degree / 2).clamp(1, MAX_DEGREE))
+    }
+
     pub fn degree(mut self, degree: usize) -> Self {
         self.degree = degree;
         self
