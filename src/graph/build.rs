@@ -242,7 +242,7 @@ fn nn_descent<S: Space>(
     capacity: usize,
 ) {
     let n_items = items.len();
-    let sample = (capacity / 3).max(8);
+    let sample = capacity;
     for round in 0..params.max_rounds {
         // Forward samples: every fresh member (up to `sample`, nearest first) becomes old.
         let (fresh, old): (Vec<Vec<u32>>, Vec<Vec<u32>>) = (0..n_items)
