@@ -51,8 +51,7 @@ std::unique_ptr<Engine> make_annoy(Metric m, size_t dim, int trees, uint64_t see
 std::unique_ptr<Engine> make_forest(Metric m, size_t dim, int trees, uint64_t seed);
 std::unique_ptr<Engine> make_hnsw(Metric m, size_t dim, int M, int ef_construction,
                                   uint64_t seed);
-// Ours, graph mode: add make_graph here (and in curves.cpp's engine list) once the graph
-// index has a C API.
+// Ours, graph mode, lives in curves.cpp (GraphEngine, "graph:DEGREE").
 
 std::vector<long> parse_list(const std::string& s);
 

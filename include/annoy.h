@@ -76,6 +76,9 @@
 // means the same, as in Annoy.
 #define ANNOY_SEARCH_K_UNLIMITED -2
 
+// `ef` meaning the core's default beam width (`ANNOY_DEFAULT_EF`, at least `n`).
+#define ANNOY_EF_DEFAULT -1
+
 // The result of every fallible call. `ANNOY_OK` is 0; the other codes are never reused.
 typedef enum annoy_status {
   // Success.
@@ -139,6 +142,8 @@ typedef int32_t (*annoy_filter_fn)(uint32_t id, void *user_data);
 //   with 0 words: no allow-list. Read during the call only.
 // - `filter`, `filter_data`: a caller predicate and the pointer passed to it. NULL: none.
 //   At most one of the allow-list and the predicate may be set.
+// - `ef`: the graph's beam width, used when the index has a graph (`annoy_build_graph`):
+//   `ANNOY_EF_DEFAULT` (-1, the default) or a width; 0 is an error. `search_k` is then unused.
 //
 // A filtered query returns the best `n` allowed items as the unfiltered search ranks them, at
 // the same `search_k`: rejected items do not count towards it, so the search widens as the
@@ -152,6 +157,10 @@ typedef struct annoy_query_options {
   size_t allow_words;
   annoy_filter_fn filter;
   void *filter_data;
+  // The graph's beam width, for an index with a graph (`annoy_build_graph`), which then
+  // answers every query: `ANNOY_EF_DEFAULT` (-1), or a width (below `n` counts as `n`; 0
+  // is `ANNOY_E_INVALID_ARGUMENT`). More: better recall, slower.
+  int64_t ef;
 } annoy_query_options;
 
 #ifdef __cplusplus
@@ -238,6 +247,21 @@ enum annoy_status annoy_build_with_progress(struct annoy_index *index,
                                             annoy_progress_fn progress,
                                             void *user_data,
                                             struct annoy_error **err);
+
+// Builds a graph over the items of the built index on `n_threads` threads (-1: one per
+// core), with `degree` edges per item (0: the default, 32); queries then search the graph,
+// their effort set by `annoy_query_options.ef`. The graph is the same for every thread count.
+// Errors: `ANNOY_E_NULL`, `ANNOY_E_STATE` (before a build or load),
+// `ANNOY_E_INVALID_ARGUMENT` (a degree above the maximum, `n_threads` 0 or below -1); on
+// failure the index keeps what it had. Exclusive access.
+enum annoy_status annoy_build_graph(struct annoy_index *index,
+                                    size_t degree,
+                                    int32_t n_threads,
+                                    struct annoy_error **err);
+
+// Drops the graph, so that queries walk the trees again. Errors: `ANNOY_E_NULL` only.
+// Exclusive access.
+enum annoy_status annoy_drop_graph(struct annoy_index *index, struct annoy_error **err);
 
 // Drops the trees so that more items can be added (a no-op on an unbuilt index). Errors:
 // `ANNOY_E_NULL`, `ANNOY_E_STATE` (a loaded index), `ANNOY_E_IO` (an on-disk build's

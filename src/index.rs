@@ -17,6 +17,7 @@ use std::io::Write;
 use std::ops::ControlFlow;
 use std::path::Path;
 
+mod graph;
 mod queries;
 mod recall;
 mod state;
@@ -50,6 +51,8 @@ pub struct Index {
     n_nodes: usize,
     roots: Vec<i32>,
     state: State,
+    /// The graph over the items, when one was built (see `index::graph`).
+    graph: Option<crate::graph::Graph>,
 }
 
 /// How far a build is, as [`Index::build_with_progress`] reports it.
@@ -90,6 +93,7 @@ impl Index {
             n_nodes: 0,
             roots: Vec::new(),
             state: State::Adding,
+            graph: None,
         })
     }
 
@@ -363,6 +367,7 @@ impl Index {
         self.n_nodes = self.n_items;
         self.roots.clear();
         self.state = State::Adding;
+        self.graph = None;
         Ok(())
     }
 
@@ -385,8 +390,11 @@ impl Index {
             write_replacing(path, &[&items[..self.n_items * s], trees])?;
         }
         // The layout just written is known: no detection. On failure the index keeps serving
-        // what it had.
-        self.load_as(path, prefault, Some(self.dot_layout))
+        // what it had. The items are the same, so the graph stays.
+        let graph = self.graph.take();
+        let loaded = self.load_as(path, prefault, Some(self.dot_layout));
+        self.graph = graph;
+        loaded
     }
 
     /// Maps the index file at `path` read-only (shared between processes) and serves queries
@@ -432,6 +440,7 @@ impl Index {
         self.n_nodes = n_nodes;
         self.roots = roots;
         self.state = State::Loaded;
+        self.graph = None;
         Ok(())
     }
 
@@ -446,6 +455,7 @@ impl Index {
         self.n_nodes = 0;
         self.roots.clear();
         self.state = State::Adding;
+        self.graph = None;
     }
 
     /// The `n` nearest neighbours of `query`, nearest first, looking at `search_k` candidates

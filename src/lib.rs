@@ -24,6 +24,7 @@
 mod error;
 mod forest;
 mod format;
+mod graph;
 mod index;
 mod metric;
 mod query;
@@ -32,11 +33,12 @@ mod storage;
 
 pub use error::{Error, Result};
 pub use forest::search::{Neighbor, Scratch};
+pub use graph::{GraphParams, MAX_DEGREE};
 pub use index::{
     BuildProgress, Index, Query, RecallPoint, RecallSample, State, Tuning, MAX_DIMENSION, MAX_ITEMS,
 };
 pub use metric::{DotLayout, Metric};
-pub use query::{Bitset, Filter, QueryOptions, SearchK, WALK_COST};
+pub use query::{Bitset, Filter, QueryOptions, SearchK, DEFAULT_EF, WALK_COST};
 pub use random::DEFAULT_SEED;
 
 /// The distance kernels this process uses ("avx512f", "avx2+fma", "neon" or "portable"):

@@ -172,7 +172,14 @@ pub struct QueryOptions<'a> {
     pub search_k: SearchK,
     /// Which items may be returned.
     pub filter: Filter<'a>,
+    /// The graph's beam width, for an index with a graph (which then answers every query;
+    /// `search_k` is the forest's). `None`: [`DEFAULT_EF`]. A width below `n` counts as `n`;
+    /// 0 is an error. More: better recall, slower.
+    pub ef: Option<usize>,
 }
+
+/// The graph's beam width when a query gives none (at least `n`).
+pub const DEFAULT_EF: usize = 64;
 
 impl<'a> QueryOptions<'a> {
     /// `n` neighbours, default effort, no filter.
@@ -181,6 +188,7 @@ impl<'a> QueryOptions<'a> {
             n,
             search_k: SearchK::Default,
             filter: Filter::All,
+            ef: None,
         }
     }
 
@@ -191,6 +199,11 @@ impl<'a> QueryOptions<'a> {
 
     pub fn filter(mut self, filter: Filter<'a>) -> Self {
         self.filter = filter;
+        self
+    }
+
+    pub fn ef(mut self, ef: usize) -> Self {
+        self.ef = Some(ef);
         self
     }
 }

@@ -371,6 +371,41 @@ pub extern "C" fn annoy_build_with_progress(
     })
 }
 
+/// Builds a graph over the items of the built index on `n_threads` threads (-1: one per
+/// core), with `degree` edges per item (0: the default, 32); queries then search the graph,
+/// their effort set by `annoy_query_options.ef`. The graph is the same for every thread count.
+/// Errors: `ANNOY_E_NULL`, `ANNOY_E_STATE` (before a build or load),
+/// `ANNOY_E_INVALID_ARGUMENT` (a degree above the maximum, `n_threads` 0 or below -1); on
+/// failure the index keeps what it had. Exclusive access.
+#[no_mangle]
+pub extern "C" fn annoy_build_graph(
+    index: *mut AnnoyIndex,
+    degree: usize,
+    n_threads: i32,
+    err: *mut *mut AnnoyError,
+) -> annoy_status {
+    boundary(err, || {
+        let params = match degree {
+            0 => annoy_core::GraphParams::default(),
+            d => annoy_core::GraphParams::for_degree(d),
+        };
+        Ok(index_mut(index)?.build_graph(params, n_threads)?)
+    })
+}
+
+/// Drops the graph, so that queries walk the trees again. Errors: `ANNOY_E_NULL` only.
+/// Exclusive access.
+#[no_mangle]
+pub extern "C" fn annoy_drop_graph(
+    index: *mut AnnoyIndex,
+    err: *mut *mut AnnoyError,
+) -> annoy_status {
+    boundary(err, || {
+        index_mut(index)?.drop_graph();
+        Ok(())
+    })
+}
+
 /// Drops the trees so that more items can be added (a no-op on an unbuilt index). Errors:
 /// `ANNOY_E_NULL`, `ANNOY_E_STATE` (a loaded index), `ANNOY_E_IO` (an on-disk build's
 /// file); the index is unchanged on failure. Exclusive access.

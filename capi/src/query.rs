@@ -42,6 +42,8 @@ pub type annoy_filter_fn = Option<unsafe extern "C" fn(id: u32, user_data: *mut 
 ///   with 0 words: no allow-list. Read during the call only.
 /// - `filter`, `filter_data`: a caller predicate and the pointer passed to it. NULL: none.
 ///   At most one of the allow-list and the predicate may be set.
+/// - `ef`: the graph's beam width, used when the index has a graph (`annoy_build_graph`):
+///   `ANNOY_EF_DEFAULT` (-1, the default) or a width; 0 is an error. `search_k` is then unused.
 ///
 /// A filtered query returns the best `n` allowed items as the unfiltered search ranks them, at
 /// the same `search_k`: rejected items do not count towards it, so the search widens as the
@@ -58,7 +60,14 @@ pub struct annoy_query_options {
     pub allow_words: usize,
     pub filter: annoy_filter_fn,
     pub filter_data: *mut c_void,
+    /// The graph's beam width, for an index with a graph (`annoy_build_graph`), which then
+    /// answers every query: `ANNOY_EF_DEFAULT` (-1), or a width (below `n` counts as `n`; 0
+    /// is `ANNOY_E_INVALID_ARGUMENT`). More: better recall, slower.
+    pub ef: i64,
 }
+
+/// `ef` meaning the core's default beam width (`ANNOY_DEFAULT_EF`, at least `n`).
+pub const ANNOY_EF_DEFAULT: i64 = -1;
 
 impl Default for annoy_query_options {
     fn default() -> Self {
@@ -70,6 +79,7 @@ impl Default for annoy_query_options {
             allow_words: 0,
             filter: None,
             filter_data: std::ptr::null_mut(),
+            ef: ANNOY_EF_DEFAULT,
         }
     }
 }
@@ -195,9 +205,19 @@ fn with_options<T>(
         (false, Some(_)) => Filter::Predicate(&allows),
         (false, None) => Filter::All,
     };
-    let core = QueryOptions::new(options.n)
+    let mut core = QueryOptions::new(options.n)
         .search_k(SearchK::from_annoy(options.search_k))
         .filter(filter);
+    match options.ef {
+        ANNOY_EF_DEFAULT => {}
+        ef if ef >= 0 => core = core.ef(usize::try_from(ef).unwrap_or(usize::MAX)),
+        ef => {
+            return fail(
+                ANNOY_E_INVALID_ARGUMENT,
+                format!("options->ef is {ef}; expected ANNOY_EF_DEFAULT (-1) or a width"),
+            )
+        }
+    }
     body(&core)
 }
 

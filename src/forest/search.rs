@@ -37,6 +37,8 @@ pub struct Scratch {
     descents: Vec<(i32, f32)>,
     pub(crate) query: Option<NodeBuf>,
     pub(crate) results: Vec<Neighbor>,
+    /// The graph search's working memory.
+    pub(crate) beam: crate::graph::search::Beam,
 }
 
 impl Scratch {

@@ -217,6 +217,14 @@ impl Index {
         options: &QueryOptions<'_>,
         scratch: &mut Scratch,
     ) -> Result<()> {
+        if self.graph.is_some() {
+            return self.graph_search(record, options, scratch);
+        }
+        if options.ef.is_some() {
+            return Err(Error::state(
+                "the query sets ef but the index has no graph; call build_graph() first",
+            ));
+        }
         let n = options.n;
         let search_k = options.search_k.candidates(n, self.roots.len());
         let forest = self.forest();

@@ -26,6 +26,7 @@ pub(crate) enum Operation {
     Unbuild,
     Save,
     Query,
+    BuildGraph,
 }
 
 impl State {
@@ -43,6 +44,9 @@ impl State {
             (Unbuild, Loaded) => "a loaded index is read-only; it cannot be unbuilt",
             (Save, Adding) => "the index is not built; call build() before save()",
             (Query, Adding) => "the index is not built; call build() or load() before querying",
+            (BuildGraph, Adding) => {
+                "the index is not built; call build() or load() before build_graph()"
+            }
             _ => return Ok(()),
         };
         Err(Error::state(refusal))

@@ -169,6 +169,13 @@ pub(crate) trait Space: Sync + Send {
         splits: [&mut NodeBuf; N],
     );
 
+    /// The distance the graph is built and searched with: `distance`, except where that is
+    /// not a metric (dot: the squared Euclidean distance in the augmented space, which ranks
+    /// a query's items as the inner product does). Never negative.
+    fn graph_distance(&self, a: Node<'_>, b: Node<'_>) -> f32 {
+        self.distance(a, b)
+    }
+
     /// `distance` from `query` to four items at once, each bit-identical to `distance`.
     fn distances4(&self, query: Node<'_>, items: [Node<'_>; 4]) -> [f32; 4] {
         std::array::from_fn(|w| self.distance(query, items[w]))

@@ -1,0 +1,328 @@
+//! The graph index: a fixed-degree proximity graph over the items, searched by beam search.
+//!
+//! `build` makes it in four steps, every one deterministic whatever the thread count:
+//! 1. seed each item's candidate list from the leaves of random-projection trees (pivot
+//!    trees: each split sends an item to the nearer of two random pivots, so it works the same
+//!    for all five metrics);
+//! 2. refine the lists by NN-descent (neighbours of neighbours are likely neighbours);
+//! 3. prune each list with the robust-prune rule (keep `c` unless a kept `p` is closer to `c`
+//!    than `c` is to the item, by a factor `alpha`), add the reverse edges and prune again to
+//!    the fixed degree;
+//! 4. repair connectivity so every item is reachable from the entry point.
+//!
+//! `search` walks the graph from the entry points with a beam of width `ef`.
+//!
+//! Determinism: every candidate list is a bounded set ordered by `(distance, id)`, so the
+//! lists are the same whatever order concurrent insertions came in; all random draws come from
+//! generators seeded from the index seed and a step number.
+//!
+//! Maximum inner product (the dot metric) is not a metric: the graph is built and searched in
+//! the augmented space the forest already uses (every item gets the extra coordinate
+//! `sqrt(M² - |v|²)`, the query 0), where ranking by squared Euclidean distance to the query
+//! is ranking by inner product, and robust pruning keeps its meaning.
+
+pub(crate) mod build;
+pub(crate) mod search;
+
+use crate::error::{Error, Result};
+
+/// How a graph is built. [`GraphParams::default`] suits 100k–1M items of a few hundred
+/// dimensions; the setters change one field each.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct GraphParams {
+    /// Edges kept per item (the row width of the adjacency).
+    pub degree: usize,
+    /// Neighbours each item's NN-descent list holds before pruning.
+    pub knn: usize,
+    /// Pivot trees that seed the candidate lists.
+    pub seed_trees: usize,
+    /// Most items in a seeding tree's leaf.
+    pub leaf_size: usize,
+    /// Most NN-descent rounds (rounds stop earlier once few lists change).
+    pub max_rounds: usize,
+    /// Robust-prune factor on internal (squared, for Euclidean and angular) distances; 1.0
+    /// is the plain relative-neighbourhood rule, larger keeps more long edges.
+    pub alpha: f32,
+}
+
+impl Default for GraphParams {
+    fn default() -> Self {
+        GraphParams {
+            degree: 32,
+            knn: 48,
+            seed_trees: 8,
+            leaf_size: 32,
+            max_rounds: 4,
+            alpha: 1.2,
+        }
+    }
+}
+
+impl GraphParams {
+    /// The defaults with `degree` edges per item and an NN-descent list half again as long
+    /// (the prune picks the diverse edges from the wider list).
+    pub fn for_degree(degree: usize) -> Self {
+        GraphParams::default()
+            .degree(degree)
+            .knn((degree + degree / 2).clamp(1, MAX_DEGREE))
+    }
+
+    pub fn degree(mut self, degree: usize) -> Self {
+        self.degree = degree;
+        self
+    }
+
+    pub fn knn(mut self, knn: usize) -> Self {
+        self.knn = knn;
+        self
+    }
+
+    pub fn seed_trees(mut self, trees: usize) -> Self {
+        self.seed_trees = trees;
+        self
+    }
+
+    pub fn leaf_size(mut self, leaf_size: usize) -> Self {
+        self.leaf_size = leaf_size;
+        self
+    }
+
+    pub fn max_rounds(mut self, rounds: usize) -> Self {
+        self.max_rounds = rounds;
+        self
+    }
+
+    pub fn alpha(mut self, alpha: f32) -> Self {
+        self.alpha = alpha;
+        self
+    }
+
+    pub(crate) fn check(&self) -> Result<()> {
+        if !(1..=MAX_DEGREE).contains(&self.degree) {
+            return Err(Error::invalid(format!(
+                "graph degree must be between 1 and {MAX_DEGREE}, got {}",
+                self.degree
+            )));
+        }
+        if !(1..=MAX_DEGREE).contains(&self.knn) {
+            return Err(Error::invalid(format!(
+                "graph knn must be between 1 and {MAX_DEGREE}, got {}",
+                self.knn
+            )));
+        }
+        if !(2..=4096).contains(&self.leaf_size) {
+            return Err(Error::invalid(format!(
+                "graph leaf_size must be between 2 and 4096, got {}",
+                self.leaf_size
+            )));
+        }
+        if self.seed_trees > 1024 || self.max_rounds > 1024 {
+            return Err(Error::invalid(format!(
+                "graph seed_trees and max_rounds must be at most 1024, got {} and {}",
+                self.seed_trees, self.max_rounds
+            )));
+        }
+        if !(self.alpha.is_finite() && self.alpha >= 1.0 && self.alpha <= 16.0) {
+            return Err(Error::invalid(format!(
+                "graph alpha must be between 1 and 16, got {}",
+                self.alpha
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// The largest degree (and knn) a graph accepts.
+pub const MAX_DEGREE: usize = 256;
+
+/// An empty slot in an adjacency row.
+pub(crate) const NO_EDGE: u32 = u32::MAX;
+
+/// The first word of a leaf in an [`EntryTree`].
+pub(crate) const LEAF: u32 = u32::MAX;
+
+/// A pivot tree that leads a query to entry points near it: node 0 is the root; a split is
+/// `[pivot_a, pivot_b, left, right]` (the side whose pivot is nearer, ties left), a leaf is
+/// `[LEAF, start, len, 0]`, a range of `items`. Children come after their parent, so a
+/// descent always ends.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct EntryTree {
+    pub nodes: Vec<[u32; 4]>,
+    pub items: Vec<u32>,
+}
+
+/// At most this many items of the leaf a query descends to start its search.
+pub(crate) const LEAF_ENTRIES: usize = 32;
+
+impl EntryTree {
+    pub(crate) fn leaves(&self) -> impl Iterator<Item = &[u32]> {
+        self.nodes.iter().filter(|n| n[0] == LEAF).map(|n| {
+            let start = n[1] as usize;
+            &self.items[start..start + n[2] as usize]
+        })
+    }
+
+    /// The leaf `nearer(a, b)` (true: go to `a`'s side) leads to, from the root.
+    #[inline]
+    pub(crate) fn descend(&self, mut nearer: impl FnMut(u32, u32) -> bool) -> &[u32] {
+        let mut i = 0;
+        loop {
+            let Some(node) = self.nodes.get(i) else {
+                return &[];
+            };
+            if node[0] == LEAF {
+                let start = node[1] as usize;
+                return &self.items[start..start + node[2] as usize];
+            }
+            i = if node[0] == node[1] || nearer(node[0], node[1]) {
+                node[2]
+            } else {
+                node[3]
+            } as usize;
+        }
+    }
+
+    /// Checks what a damaged file could get wrong: pivots and items below `n_items`,
+    /// children after their parent and in range, leaf ranges inside `items`.
+    fn check(&self, n_items: usize) -> Result<()> {
+        let bad = || Error::corrupt("the graph's entry tree is damaged");
+        if self.items.iter().any(|&i| i as usize >= n_items) {
+            return Err(bad());
+        }
+        for (k, n) in self.nodes.iter().enumerate() {
+            if n[0] == LEAF {
+                if n[1] as usize + n[2] as usize > self.items.len() {
+                    return Err(bad());
+                }
+            } else if n[0] as usize >= n_items
+                || n[1] as usize >= n_items
+                || n[2] as usize <= k
+                || n[3] as usize <= k
+                || n[2] as usize >= self.nodes.len()
+                || n[3] as usize >= self.nodes.len()
+            {
+                return Err(bad());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The built graph: `degree` slots per item, row `i` listing item `i`'s neighbours nearest
+/// first, unused slots [`NO_EDGE`] (at the end of a row); the entry points every search
+/// starts from, and the tree that adds entry points near each query.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Graph {
+    pub degree: usize,
+    pub n_items: usize,
+    pub adjacency: Vec<u32>,
+    pub entries: Vec<u32>,
+    pub tree: EntryTree,
+}
+
+impl Graph {
+    #[inline]
+    pub(crate) fn row(&self, i: usize) -> &[u32] {
+        &self.adjacency[i * self.degree..(i + 1) * self.degree]
+    }
+
+    /// The section payloads a file stores: the header and the adjacency (little-endian
+    /// `u32` rows). The header: `degree`, `n_items`, `n_entries`, `n_tree_nodes`,
+    /// `n_tree_items` as little-endian `u64`, then as `u32`: the entries, the tree's nodes
+    /// (four words each) and the tree's items.
+    pub(crate) fn to_sections(&self) -> (Vec<u8>, Vec<u8>) {
+        let mut header = Vec::new();
+        for v in [
+            self.degree,
+            self.n_items,
+            self.entries.len(),
+            self.tree.nodes.len(),
+            self.tree.items.len(),
+        ] {
+            header.extend_from_slice(&(v as u64).to_le_bytes());
+        }
+        let words = self
+            .entries
+            .iter()
+            .chain(self.tree.nodes.iter().flatten())
+            .chain(&self.tree.items);
+        for e in words {
+            header.extend_from_slice(&e.to_le_bytes());
+        }
+        let adjacency = self
+            .adjacency
+            .iter()
+            .flat_map(|e| e.to_le_bytes())
+            .collect();
+        (header, adjacency)
+    }
+
+    /// Reads what [`Graph::to_sections`] wrote, checking everything a damaged file could
+    /// get wrong: sizes, and every edge and entry below `n_items`.
+    pub(crate) fn from_sections(header: &[u8], adjacency: &[u8], n_items: usize) -> Result<Graph> {
+        let word = |k: usize| -> Result<u64> {
+            header
+                .get(8 * k..8 * k + 8)
+                .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")))
+                .ok_or_else(|| Error::corrupt("the graph header is truncated"))
+        };
+        let (degree, stored_items, n_entries) = (word(0)?, word(1)?, word(2)?);
+        let (n_nodes, n_tree_items) = (word(3)?, word(4)?);
+        if degree == 0 || degree > MAX_DEGREE as u64 {
+            return Err(Error::corrupt(format!(
+                "graph degree {degree} is out of range"
+            )));
+        }
+        if stored_items != n_items as u64 {
+            return Err(Error::corrupt(format!(
+                "the graph covers {stored_items} items, the index has {n_items}"
+            )));
+        }
+        let degree = degree as usize;
+        let words = n_entries as u128 + 4 * n_nodes as u128 + n_tree_items as u128;
+        if n_entries == 0 || header.len() as u128 != 40 + 4 * words {
+            return Err(Error::corrupt("the graph's header does not match its size"));
+        }
+        if adjacency.len() as u128 != 4 * degree as u128 * n_items as u128 {
+            return Err(Error::corrupt(format!(
+                "the graph adjacency has {} bytes, expected {} rows of {degree} edges",
+                adjacency.len(),
+                n_items
+            )));
+        }
+        let decode = |bytes: &[u8]| -> Vec<u32> {
+            bytes
+                .chunks_exact(4)
+                .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")))
+                .collect()
+        };
+        let mut body = decode(&header[40..]);
+        let tree_items = body.split_off((n_entries + 4 * n_nodes) as usize);
+        let nodes = body
+            .split_off(n_entries as usize)
+            .chunks_exact(4)
+            .map(|c| [c[0], c[1], c[2], c[3]])
+            .collect();
+        let entries = body;
+        let tree = EntryTree {
+            nodes,
+            items: tree_items,
+        };
+        tree.check(n_items)?;
+        let adjacency = decode(adjacency);
+        let bad = |e: u32| e != NO_EDGE && e as usize >= n_items;
+        if entries.iter().any(|&e| e == NO_EDGE || bad(e)) || adjacency.iter().any(|&e| bad(e)) {
+            return Err(Error::corrupt(
+                "the graph has an edge to an item it does not hold",
+            ));
+        }
+        Ok(Graph {
+            degree,
+            n_items,
+            adjacency,
+            entries,
+            tree,
+        })
+    }
+}
