@@ -7,13 +7,24 @@
 
 use crate::build::TreeBuilder;
 use crate::error::{Error, Result};
-use crate::format::{find_roots, Layout, Node, NodeMut};
+use crate::format::{Layout, Node, NodeMut};
 use crate::metric::{with_space, AnySpace, DotLayout, Metric, Space};
 use crate::random::DEFAULT_SEED;
 use crate::search::{Forest, Neighbor, Scratch};
 use crate::storage::{Storage, TreeArea};
-use std::io::Write;
 use std::path::Path;
+
+mod files;
+
+/// The two file formats an index is written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// Annoy's `.ann` format, byte for byte: readable by Annoy, but it records neither metric
+    /// nor dimension, and has no checksum.
+    Annoy,
+    /// The native format (`docs/format.md`): self-describing, checksummed, with metadata.
+    Native,
+}
 
 /// What a query is about.
 #[derive(Clone, Copy, Debug)]
@@ -40,6 +51,12 @@ pub struct Index {
     n_nodes: usize,
     roots: Vec<i32>,
     built: bool,
+    /// `n_trees` of the last build (-1: automatic), recorded in native files.
+    trees_requested: i64,
+    /// The application's key-value pairs, recorded in native files; keys ascending.
+    user: Vec<(String, Vec<u8>)>,
+    /// Where a native file's external ids are in its bytes, when it has them.
+    ids: Option<std::ops::Range<usize>>,
 }
 
 /// The largest dimension accepted (values, or bits for hamming).
@@ -68,6 +85,9 @@ impl Index {
             n_nodes: 0,
             roots: Vec::new(),
             built: false,
+            trees_requested: -1,
+            user: Vec::new(),
+            ids: None,
         })
     }
 
@@ -139,7 +159,7 @@ impl Index {
 
     /// Serving from a read-only file map.
     pub fn is_loaded(&self) -> bool {
-        matches!(self.storage, Storage::Mapped(_))
+        matches!(self.storage, Storage::Mapped(_) | Storage::Native { .. })
     }
 
     fn layout(&self) -> Layout {
@@ -324,6 +344,7 @@ impl Index {
         area.append(&root_copies);
         let n_nodes = n_nodes + root_copies.len() / s;
         self.storage.set_trees(item_bytes, area)?;
+        self.trees_requested = n_trees as i64;
         let items = self.storage.items_mut().expect("checked: not loaded");
         with_space!(&self.space, sp => sp.postprocess(&mut items[..item_bytes], n_items));
         self.storage.flush()?;
@@ -347,79 +368,6 @@ impl Index {
         Ok(())
     }
 
-    /// Writes the index to `path` and then serves it from there (read-only), as Annoy does.
-    /// The file is written under a temporary name and renamed into place, so processes that
-    /// have the old file mapped keep reading the old contents.
-    pub fn save(&mut self, path: impl AsRef<Path>, prefault: bool) -> Result<()> {
-        let path = path.as_ref();
-        if !self.built {
-            return Err(Error::state(
-                "the index is not built; call build() before save()",
-            ));
-        }
-        let same_file = self
-            .storage
-            .on_disk_path()
-            .is_some_and(|p| same_path(p, path));
-        if same_file {
-            self.storage.flush()?;
-        } else {
-            let s = self.node_size();
-            let (items, trees) = self.storage.regions(self.n_items * s);
-            let trees = &trees[..(self.n_nodes - self.n_items) * s];
-            write_replacing(path, &[&items[..self.n_items * s], trees])?;
-        }
-        // The layout just written is known: no detection. On failure the index keeps serving
-        // what it had.
-        self.load_as(path, prefault, Some(self.dot_layout))
-    }
-
-    /// Maps the index file at `path` read-only (shared between processes) and serves queries
-    /// from it; `prefault` reads the whole file in now rather than on first use. The metric
-    /// and dimension must be the ones the file was built with: the format does not record
-    /// them. Replaces whatever the index held; on error the index is unchanged.
-    pub fn load(&mut self, path: impl AsRef<Path>, prefault: bool) -> Result<()> {
-        self.load_as(path.as_ref(), prefault, self.dot_layout_setting)
-    }
-
-    /// `load` with a known dot layout, or `None` to detect it.
-    fn load_as(
-        &mut self,
-        path: &Path,
-        prefault: bool,
-        dot_layout: Option<DotLayout>,
-    ) -> Result<()> {
-        let map = Storage::map_file(path, prefault)?;
-        let bytes: &[u8] = &map;
-        let dot_layout = match (self.metric, dot_layout) {
-            (Metric::Dot, None) => detect_dot_layout(bytes, self.dim)?,
-            (_, layout) => layout.unwrap_or(DotLayout::Annoy117),
-        };
-        let space = AnySpace::new(self.metric, dot_layout, self.dim);
-        let layout = with_space!(&space, s => s.layout());
-        let s = layout.node_size();
-        if !bytes.len().is_multiple_of(s) {
-            return Err(Error::corrupt(format!(
-                "{} is {} bytes, not a whole number of {s}-byte nodes ({} index of dimension {}); \
-                 was it built with another metric or dimension?",
-                path.display(),
-                bytes.len(),
-                self.metric,
-                self.dim
-            )));
-        }
-        let n_nodes = bytes.len() / s;
-        let (n_items, roots) = find_roots(bytes, &layout, n_nodes)?;
-        self.storage = Storage::Mapped(map);
-        self.space = space;
-        self.dot_layout = dot_layout;
-        self.n_items = n_items;
-        self.n_nodes = n_nodes;
-        self.roots = roots;
-        self.built = true;
-        Ok(())
-    }
-
     /// Releases the items, trees and any file map. The index is then empty, with its metric,
     /// dimension, seed and dot layout setting kept.
     pub fn unload(&mut self) {
@@ -431,6 +379,7 @@ impl Index {
         self.n_nodes = 0;
         self.roots.clear();
         self.built = false;
+        self.ids = None;
     }
 
     /// The `n` nearest neighbours of `query`, nearest first, looking at `search_k` candidates
@@ -514,98 +463,5 @@ impl std::fmt::Debug for Index {
             .field("built", &self.built)
             .field("loaded", &self.is_loaded())
             .finish()
-    }
-}
-
-/// Whether two paths name the same file (false when either does not exist).
-fn same_path(a: &Path, b: &Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    }
-}
-
-/// Writes `bytes` to a temporary file beside `path`, then renames it over `path`. A target
-/// that exists and is not a regular file (a device, a pipe) is written in place instead.
-fn write_replacing(path: &Path, parts: &[&[u8]]) -> Result<()> {
-    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
-        let write = || -> std::io::Result<()> {
-            let mut file = std::fs::OpenOptions::new().write(true).open(path)?;
-            for part in parts {
-                file.write_all(part)?;
-            }
-            file.flush()
-        };
-        return write().map_err(|e| Error::io("write", path, e));
-    }
-    let name = path
-        .file_name()
-        .ok_or_else(|| Error::invalid(format!("{} is not a file path", path.display())))?;
-    // Unique per process and per save, so concurrent saves never share a temporary file.
-    static SAVES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let save = SAVES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let mut tmp_name = std::ffi::OsString::from(".");
-    tmp_name.push(name);
-    tmp_name.push(format!(".tmp{}.{save}", std::process::id()));
-    let tmp = path.with_file_name(tmp_name);
-    let write = || -> std::io::Result<()> {
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
-        for part in parts {
-            file.write_all(part)?;
-        }
-        // On disk before the rename, so a crash leaves the old file or the new, never half.
-        file.sync_all()
-    };
-    write().map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::io("write", path, e)
-    })?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::io("replace", path, e)
-    })
-}
-
-/// Tells Annoy 1.17.3's dot files from Annoy main's by size, and when both node sizes fit,
-/// by main's item signature: the same `norm` (M²) at offset 16 in every item, then `built = 1`
-/// and three zero bytes at offset 20. Read as 1.17.3, those bytes are vector values, which
-/// would have to equal the float 1.4e-45 in every item and repeat one value besides.
-fn detect_dot_layout(bytes: &[u8], dim: usize) -> Result<DotLayout> {
-    let size_117 = 16 + 4 * dim;
-    let size_main = 24 + 4 * dim;
-    let fits = |s: usize| bytes.len().is_multiple_of(s);
-    match (fits(size_117), fits(size_main)) {
-        (true, false) => Ok(DotLayout::Annoy117),
-        (false, true) => Ok(DotLayout::AnnoyMain),
-        (false, false) => Err(Error::corrupt(format!(
-            "a file of {} bytes is not a whole number of dot nodes of dimension {dim} \
-             ({size_117} bytes in Annoy 1.17.3, {size_main} in Annoy main)",
-            bytes.len()
-        ))),
-        (true, true) => {
-            let items = bytes
-                .chunks_exact(size_main)
-                .take(4096)
-                .filter(|n| Node(n).n_descendants() == 1)
-                .take(16);
-            let mut seen = 0;
-            let mut norm = None;
-            for node in items {
-                let this_norm = &node[16..20];
-                if node[20..24] != [1, 0, 0, 0] || norm.is_some_and(|n| n != this_norm) {
-                    return Ok(DotLayout::Annoy117);
-                }
-                norm = Some(this_norm);
-                seen += 1;
-            }
-            Ok(if seen > 0 {
-                DotLayout::AnnoyMain
-            } else {
-                DotLayout::Annoy117
-            })
-        }
     }
 }

@@ -30,7 +30,7 @@ mod search;
 mod storage;
 
 pub use error::{Error, Result};
-pub use index::{Index, Query, MAX_DIMENSION, MAX_ITEMS};
+pub use index::{Format, Index, Query, MAX_DIMENSION, MAX_ITEMS};
 pub use metric::{DotLayout, Metric};
 pub use random::DEFAULT_SEED;
 pub use search::{Neighbor, Scratch};
