@@ -18,8 +18,9 @@ use std::path::{Path, PathBuf};
 pub(crate) enum Storage {
     /// Owned buffers. `Vec<u64>` keeps the records 8-byte aligned.
     Heap { items: Vec<u64>, trees: Vec<u64> },
-    /// A loaded index file: `PROT_READ`, `MAP_SHARED`, so processes share the page cache.
-    Mapped(Mmap),
+    /// A loaded Annoy file: a read-only map (`PROT_READ`, `MAP_SHARED`, so processes share
+    /// the page cache) or a copy of a caller's buffer.
+    Mapped(FileBytes),
     /// A native file: its bytes, and where in them the item and tree records are.
     Native {
         bytes: FileBytes,
@@ -46,7 +47,7 @@ impl Storage {
     pub(crate) fn regions(&self, item_bytes: usize) -> (&[u8], &[u8]) {
         match self {
             Storage::Heap { items, trees } => (words_as_bytes(items), words_as_bytes(trees)),
-            Storage::Mapped(map) => map.split_at(item_bytes),
+            Storage::Mapped(bytes) => bytes.bytes().split_at(item_bytes),
             Storage::Native {
                 bytes,
                 items,

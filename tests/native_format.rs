@@ -218,3 +218,31 @@ fn a_killed_save_leaves_a_temporary_file_that_the_next_save_removes() {
         "a live process's temporary file is left alone"
     );
 }
+
+/// Writes the fuzz targets' seed corpora (`fuzz/seeds/`): small files of every metric in both
+/// formats. Run with `cargo test --test native_format -- --ignored write_fuzz_seeds`.
+#[test]
+#[ignore]
+fn write_fuzz_seeds() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds");
+    for target in ["open_native", "load_annoy"] {
+        std::fs::create_dir_all(root.join(target)).unwrap();
+    }
+    for (m, metric) in Metric::ALL.into_iter().enumerate() {
+        for (n, trees) in [(1, 1), (7, 2), (40, 3)] {
+            let dim = if metric == Metric::Hamming { 9 } else { 3 };
+            let (mut index, _) = small_index(metric, dim, n, trees);
+            index.set_metadata("model", b"seed").unwrap();
+            let native = index.to_native_bytes().unwrap();
+            std::fs::write(root.join(format!("open_native/{metric}-{n}")), native).unwrap();
+            let dir = TempDir::new("seeds");
+            let path = dir.file("a.ann");
+            index.save(&path, false).unwrap();
+            // The target's shape bytes: metric, then dimension - 1 (hamming: in steps of 8).
+            let dim_byte = if metric == Metric::Hamming { 1 } else { 2 };
+            let mut seed = vec![m as u8, dim_byte];
+            seed.extend(std::fs::read(&path).unwrap());
+            std::fs::write(root.join(format!("load_annoy/{metric}-{n}")), seed).unwrap();
+        }
+    }
+}

@@ -46,6 +46,8 @@ const VALUE_BITS: u32 = 2;
 /// Alignment of small sections (SIMD loads) and of large ones (pages).
 const SMALL_ALIGN: usize = 64;
 const PAGE_ALIGN: usize = 4096;
+/// Record sections at least this large are page-aligned.
+const LARGE_SECTION: usize = 64 * 1024;
 
 /// What `META` says about an index.
 #[derive(Clone, Debug, PartialEq)]
@@ -554,9 +556,18 @@ pub(crate) fn plan<'a>(
     ids: Option<&'a [u8]>,
 ) -> Plan<'a> {
     let meta_bytes = encode_meta(meta);
+    // Large record sections start on a page, so a map of them starts on a page too; small
+    // ones (a tiny index, a buffer in an archive) are not padded out to one.
+    let big = |b: &[u8]| {
+        if b.len() >= LARGE_SECTION {
+            PAGE_ALIGN
+        } else {
+            SMALL_ALIGN
+        }
+    };
     let mut sections: Vec<(u32, Vec<&'a [u8]>, usize)> = vec![
-        (KIND_ITEMS, vec![items], PAGE_ALIGN),
-        (KIND_FOREST, vec![forest], PAGE_ALIGN),
+        (KIND_ITEMS, vec![items], big(items)),
+        (KIND_FOREST, vec![forest], big(forest)),
     ];
     if let Some(ids) = ids {
         sections.push((KIND_IDS, vec![ids], SMALL_ALIGN));
@@ -697,7 +708,7 @@ mod tests {
         let bytes = file();
         let parsed = verify(&bytes).unwrap();
         assert_eq!(parsed.meta, meta(2, 1));
-        assert_eq!(parsed.items.start % PAGE_ALIGN, 0);
+        assert_eq!(parsed.items.start % SMALL_ALIGN, 0);
         assert_eq!(bytes[parsed.items.clone()].len(), 48);
         assert_eq!(&bytes[parsed.forest.clone()], &[2u8; 24][..]);
         assert_eq!(parsed.ids.unwrap().len(), 16);

@@ -97,6 +97,18 @@ impl Index {
         self.load_as(path.as_ref(), prefault, self.dot_layout_setting)
     }
 
+    /// `load` from a copy of `bytes` (either format), for files kept in memory or archives.
+    pub fn load_bytes(&mut self, bytes: &[u8]) -> Result<()> {
+        if native::is_native(bytes) {
+            native::parse(bytes)?;
+        }
+        self.load_from(
+            FileBytes::copy_of(bytes)?,
+            "the buffer",
+            self.dot_layout_setting,
+        )
+    }
+
     /// `load` with a known dot layout, or `None` to detect it.
     fn load_as(
         &mut self,
@@ -105,42 +117,50 @@ impl Index {
         dot_layout: Option<DotLayout>,
     ) -> Result<()> {
         let map = Storage::map_file(path, prefault)?;
-        if native::is_native(&map) {
-            let parsed = native::parse(&map)?;
+        self.load_from(FileBytes::Map(map), &path.display().to_string(), dot_layout)
+    }
+
+    /// Serves from `bytes`, a file of either format named `name` in messages.
+    fn load_from(
+        &mut self,
+        bytes: FileBytes,
+        name: &str,
+        dot_layout: Option<DotLayout>,
+    ) -> Result<()> {
+        let data = bytes.bytes();
+        if native::is_native(data) {
+            let parsed = native::parse(data)?;
             let meta = &parsed.meta;
             if meta.metric != self.metric || meta.dim != self.dim {
                 return Err(Error::invalid(format!(
-                    "{} holds a {} index of dimension {}, not {} of dimension {}",
-                    path.display(),
-                    meta.metric,
-                    meta.dim,
-                    self.metric,
-                    self.dim
+                    "{name} holds a {} index of dimension {}, not {} of dimension {}",
+                    meta.metric, meta.dim, self.metric, self.dim
                 )));
             }
             if let (Metric::Dot, Some(want)) = (self.metric, dot_layout) {
                 if want != meta.dot_layout {
                     return Err(Error::invalid(format!(
-                        "{} holds dot records in the {:?} layout, not {want:?}",
-                        path.display(),
+                        "{name} holds dot records in the {:?} layout, not {want:?}",
                         meta.dot_layout
                     )));
                 }
             }
-            self.install_native(FileBytes::Map(map), parsed);
+            self.install_native(bytes, parsed);
             return Ok(());
         }
-        let bytes: &[u8] = &map;
+        if data.is_empty() {
+            return Err(Error::corrupt(format!("{name} is empty")));
+        }
         let dot_layout = match (self.metric, dot_layout) {
-            (Metric::Dot, None) => detect_dot_layout(bytes, self.dim)?,
+            (Metric::Dot, None) => detect_dot_layout(data, self.dim)?,
             (_, layout) => layout.unwrap_or(DotLayout::Annoy117),
         };
         let space = AnySpace::new(self.metric, dot_layout, self.dim);
         let layout = with_space!(&space, s => s.layout());
-        let n_nodes = check_size(bytes.len(), &layout, self.metric, self.dim)
-            .map_err(|e| Error::corrupt(format!("{}: {}", path.display(), strip(e))))?;
-        let (n_items, roots) = find_roots(bytes, &layout, n_nodes)?;
-        self.storage = Storage::Mapped(map);
+        let n_nodes = check_size(data.len(), &layout, self.metric, self.dim)
+            .map_err(|e| Error::corrupt(format!("{name}: {}", strip(e))))?;
+        let (n_items, roots) = find_roots(data, &layout, n_nodes)?;
+        self.storage = Storage::Mapped(bytes);
         self.space = space;
         self.dot_layout = dot_layout;
         self.n_items = n_items;
