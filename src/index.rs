@@ -5,12 +5,12 @@
 //! from any number of threads at once (`&self`, no lock); everything that changes it takes
 //! `&mut self`.
 
-use crate::build::TreeBuilder;
 use crate::error::{Error, Result};
+use crate::forest::build::TreeBuilder;
+use crate::forest::search::{Forest, Neighbor, Scratch};
 use crate::format::{Layout, Node, NodeMut};
 use crate::metric::{with_space, AnySpace, DotLayout, Metric, Space};
 use crate::random::DEFAULT_SEED;
-use crate::search::{Forest, Neighbor, Scratch};
 use crate::storage::{Storage, TreeArea};
 use std::path::Path;
 
@@ -73,6 +73,8 @@ impl Index {
                 MAX_DIMENSION
             )));
         }
+        // A kernel set forced (ANNOY_KERNELS) that this CPU cannot run stops every index here.
+        crate::metric::kernels::chosen().map_err(Error::invalid)?;
         Ok(Index {
             dim,
             metric,

@@ -3,7 +3,7 @@
 //! exclusive access to it.
 
 use super::status::{annoy_status, boundary, fail, AnnoyError, Failure};
-use crate::{DotLayout, Index, Metric, Neighbor, Query, Scratch};
+use annoy_core::{DotLayout, Index, Metric, Neighbor, Query, Scratch};
 use annoy_status::*;
 use std::ffi::{c_char, CStr};
 use std::path::Path;
@@ -527,7 +527,7 @@ pub extern "C" fn annoy_query_batch(
         let index = index_ref(index)?;
         let search_k = parse_search_k(search_k)?;
         if dim != index.dim() {
-            return Err(crate::Error::Dimension {
+            return Err(annoy_core::Error::Dimension {
                 expected: index.dim(),
                 got: dim,
             }
@@ -558,8 +558,8 @@ pub extern "C" fn annoy_query_batch(
             );
         }
         if !index.is_built() {
-            return Err(crate::Error::state(
-                "the index is not built; call build() or load() before querying",
+            return Err(annoy_core::Error::WrongState(
+                "the index is not built; call build() or load() before querying".into(),
             )
             .into());
         }
@@ -630,7 +630,7 @@ pub extern "C" fn annoy_get_item(
     boundary(err, || {
         let index = index_ref(index)?;
         if len != index.dim() {
-            return Err(crate::Error::Dimension {
+            return Err(annoy_core::Error::Dimension {
                 expected: index.dim(),
                 got: len,
             }

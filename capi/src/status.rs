@@ -1,6 +1,6 @@
 //! Status codes, error objects, and the boundary every exported call goes through.
 
-use crate::Error;
+use annoy_core::Error;
 use std::ffi::{c_char, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 

@@ -1,7 +1,7 @@
-//! The C ABI: a thin translation of [`crate::Index`] for `include/annoy.h`.
+//! The C ABI: a thin translation of [`annoy_core::Index`] for `include/annoy.h`.
 //!
 //! Every exported function goes through [`boundary`], which catches panics (reported as
-//! `ANNOY_E_PANIC`, never unwinding into C), turns [`crate::Error`] into a status code plus an
+//! `ANNOY_E_PANIC`, never unwinding into C), turns [`annoy_core::Error`] into a status code plus an
 //! optional error object, and writes outputs only on success. Pointers are NULL-checked;
 //! lengths are checked against the index dimension; enums arrive as integers and are
 //! validated. The library prints nothing.

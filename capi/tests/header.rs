@@ -1,16 +1,17 @@
-//! The committed `include/annoy.h` must be exactly what cbindgen generates from `src/ffi`, and
-//! its version macros must match Cargo.toml and `annoy_version()`.
+//! The committed `include/annoy.h` must be exactly what cbindgen generates from `capi/src`, and
+//! its version macros must match Cargo.toml (the C suite checks them against `annoy_version()`).
 //! Regenerate with `ANNOY_WRITE_HEADER=1 cargo test --test header`.
 
 use std::path::Path;
 
 #[test]
 fn committed_header_is_up_to_date() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let config = cbindgen::Config::from_file(root.join("cbindgen.toml")).unwrap();
+    let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = crate_dir.join("..");
+    let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).unwrap();
     let mut fresh = Vec::new();
     cbindgen::Builder::new()
-        .with_crate(root)
+        .with_crate(crate_dir)
         .with_config(config)
         .generate()
         .expect("cbindgen failed")
@@ -29,9 +30,9 @@ fn committed_header_is_up_to_date() {
 }
 
 #[test]
-fn version_macros_match_the_package_and_the_runtime() {
+fn version_macros_match_the_package() {
     let header =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("include/annoy.h"))
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../include/annoy.h"))
             .unwrap();
     for (name, value) in [
         ("ANNOY_VERSION_MAJOR", env!("CARGO_PKG_VERSION_MAJOR")),
@@ -43,7 +44,4 @@ fn version_macros_match_the_package_and_the_runtime() {
             "{name} != {value}"
         );
     }
-    // SAFETY: annoy_version returns a static NUL-terminated string.
-    let runtime = unsafe { std::ffi::CStr::from_ptr(annoy::ffi::annoy_version()) };
-    assert_eq!(runtime.to_str().unwrap(), env!("CARGO_PKG_VERSION"));
 }
