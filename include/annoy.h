@@ -52,8 +52,13 @@
 
 #define ANNOY_DOT_LAYOUT_ANNOY_MAIN 1
 
-// `search_k` value meaning Annoy's default: `n × n_trees` candidates.
+// `search_k` meaning Annoy's default: `n × n_trees` candidates (with the caller's `n`, so a
+// query for more neighbours than items is a full search).
 #define ANNOY_SEARCH_K_DEFAULT -1
+
+// `search_k` meaning no limit: every tree is walked to the end. Every other negative value
+// means the same, as in Annoy.
+#define ANNOY_SEARCH_K_UNLIMITED -2
 
 // The result of every fallible call. `ANNOY_OK` is 0; the other codes are never reused.
 typedef enum annoy_status {
@@ -90,8 +95,42 @@ typedef struct annoy_error annoy_error;
 // An index handle. Create with `annoy_new`, destroy with `annoy_free`.
 typedef struct annoy_index annoy_index;
 
-// Reusable query memory for `annoy_query_with_scratch`: one per thread.
+// Reusable query memory: one per thread (see `annoy_query_with_options`).
 typedef struct annoy_scratch annoy_scratch;
+
+// A caller's item filter: returns non-zero when item `id` may be returned. Called from the
+// querying thread (from the library's threads, several at once, in a batch), possibly more
+// than once for an id; it must not call back into the library on the same index with
+// exclusive access.
+typedef int32_t (*annoy_filter_fn)(uint32_t id, void *user_data);
+
+// What a query asks for. Fill it with `annoy_query_options_init`, then set fields: new fields
+// are added only at the end, and `size` tells the library which ones a caller knows, so code
+// compiled against an older header keeps working with a newer library.
+//
+// - `n`: neighbours wanted. A query returns at most `min(n, n_items)`; `n = 0` returns none.
+// - `search_k`: candidates examined; `ANNOY_SEARCH_K_DEFAULT` (-1, the default),
+//   `ANNOY_SEARCH_K_UNLIMITED` (-2; any other negative value too), or a count (0 finds
+//   nothing).
+// - `allow`, `allow_words`: an allow-list, a bitset of `allow_words` 64-bit words (bit
+//   `id % 64` of word `id / 64` allows item `id`; ids past the words are not allowed). NULL
+//   with 0 words: no allow-list. Read during the call only.
+// - `filter`, `filter_data`: a caller predicate and the pointer passed to it. NULL: none.
+//   At most one of the allow-list and the predicate may be set.
+//
+// A filtered query returns the best `n` allowed items as the unfiltered search ranks them, at
+// the same `search_k`: rejected items do not count towards it, so the search widens as the
+// filter rejects, and an allow-list with few enough allowed items is scanned exactly instead.
+typedef struct annoy_query_options {
+  // `sizeof(annoy_query_options)` as the caller was compiled; set by the init function.
+  size_t size;
+  size_t n;
+  int64_t search_k;
+  const uint64_t *allow;
+  size_t allow_words;
+  annoy_filter_fn filter;
+  void *filter_data;
+} annoy_query_options;
 
 #ifdef __cplusplus
 extern "C" {
@@ -166,73 +205,6 @@ enum annoy_status annoy_load(struct annoy_index *index,
 // Empties the index (unmapping any file); metric, dimension and seed stay. Exclusive access.
 enum annoy_status annoy_unload(struct annoy_index *index, struct annoy_error **err);
 
-// Finds the `n` nearest items to `vector` (`len` floats = dimension), nearest first,
-// looking at `search_k` candidates (`ANNOY_SEARCH_K_DEFAULT`: n × n_trees). Writes up to `n`
-// ids (and distances, if `distances` is not NULL) into buffers of `capacity` entries and
-// their number into `*out_n`. The buffers must hold `min(n, n_items)` entries; a smaller
-// `capacity` fails with `ANNOY_E_BUFFER_TOO_SMALL` and that number in `*out_n`. Nothing to
-// free. Thread-safe on a built or loaded index.
-enum annoy_status annoy_query(const struct annoy_index *index,
-                              const float *vector,
-                              size_t len,
-                              size_t n,
-                              int64_t search_k,
-                              uint32_t *ids,
-                              float *distances,
-                              size_t capacity,
-                              size_t *out_n,
-                              struct annoy_error **err);
-
-// As `annoy_query`, for the neighbours of stored item `item`. Thread-safe.
-enum annoy_status annoy_query_by_item(const struct annoy_index *index,
-                                      uint32_t item,
-                                      size_t n,
-                                      int64_t search_k,
-                                      uint32_t *ids,
-                                      float *distances,
-                                      size_t capacity,
-                                      size_t *out_n,
-                                      struct annoy_error **err);
-
-// Creates reusable query memory. Owned by the caller, freed with `annoy_scratch_free`.
-// A scratch serves one thread at a time, and any index.
-enum annoy_status annoy_scratch_new(struct annoy_scratch **out_scratch, struct annoy_error **err);
-
-// Frees a scratch. NULL is a no-op.
-void annoy_scratch_free(struct annoy_scratch *scratch);
-
-// As `annoy_query`, using `scratch` for working memory: after the first few queries of a
-// given size it allocates nothing, so a real-time thread can call it. Thread-safe on the
-// index; the scratch must not be used by two threads at once.
-enum annoy_status annoy_query_with_scratch(const struct annoy_index *index,
-                                           struct annoy_scratch *scratch,
-                                           const float *vector,
-                                           size_t len,
-                                           size_t n,
-                                           int64_t search_k,
-                                           uint32_t *ids,
-                                           float *distances,
-                                           size_t capacity,
-                                           size_t *out_n,
-                                           struct annoy_error **err);
-
-// Answers `n_queries` queries at once, spread over `n_threads` threads (-1: one per core).
-// `vectors` holds the queries one after another, `dim` floats each. Results for query `i`
-// go to `ids[i*n ..]` (and `distances[i*n ..]` unless NULL), both `n_queries × n` entries,
-// with their count in `counts[i]`; unused slots are left as they were. All vectors are
-// checked before any query runs. Thread-safe on the index.
-enum annoy_status annoy_query_batch(const struct annoy_index *index,
-                                    const float *vectors,
-                                    size_t n_queries,
-                                    size_t dim,
-                                    size_t n,
-                                    int64_t search_k,
-                                    int32_t n_threads,
-                                    uint32_t *ids,
-                                    float *distances,
-                                    size_t *counts,
-                                    struct annoy_error **err);
-
 // Copies item `item`'s vector into `out` (`len` floats = dimension; hamming gives 0/1 per
 // bit). An id never added reads as zeros, as in Annoy. Thread-safe.
 enum annoy_status annoy_get_item(const struct annoy_index *index,
@@ -271,6 +243,171 @@ enum annoy_status annoy_metric(const struct annoy_index *index,
 // Panics inside the library on purpose and returns what the boundary made of it
 // (`ANNOY_E_PANIC`), so that bindings can test that no panic crosses into the caller.
 enum annoy_status annoy_selftest_panic(struct annoy_error **err);
+
+// Fills `*options` with the defaults (n = 10, `ANNOY_SEARCH_K_DEFAULT`, no filter) and sets
+// `options->size` to `size`, which must be `sizeof(annoy_query_options)` as the caller sees
+// it. Only the first `size` bytes are written. Fails with `ANNOY_E_NULL` (NULL options) or
+// `ANNOY_E_INVALID_ARGUMENT` (a `size` smaller than the `size` field), leaving `*options`
+// unchanged. Thread-safe.
+enum annoy_status annoy_query_options_init(struct annoy_query_options *options,
+                                           size_t size,
+                                           struct annoy_error **err);
+
+// Finds the nearest items to `vector` (`len` floats = dimension) as `options` describe,
+// nearest first. Writes the ids (and distances, unless `distances` is NULL) into buffers of
+// `capacity` entries and their number into `*out_n`. The buffers must hold
+// `min(options->n, n_items)` entries: a smaller `capacity` fails with
+// `ANNOY_E_BUFFER_TOO_SMALL` and that number in `*out_n`. `scratch` (may be NULL) is working
+// memory from `annoy_scratch_new`: with one, a query allocates nothing once warmed up.
+//
+// Errors: `ANNOY_E_NULL`, `ANNOY_E_INVALID_ARGUMENT` (bad options), `ANNOY_E_DIMENSION`,
+// `ANNOY_E_NOT_FINITE`, `ANNOY_E_STATE` (not built or loaded), `ANNOY_E_BUFFER_TOO_SMALL`,
+// `ANNOY_E_CORRUPT` (a damaged file found during the walk). On failure the buffers and
+// `*out_n` are unchanged (except `*out_n` for `ANNOY_E_BUFFER_TOO_SMALL`). Thread-safe on a
+// built or loaded index; a scratch serves one thread at a time.
+enum annoy_status annoy_query_with_options(const struct annoy_index *index,
+                                           struct annoy_scratch *scratch,
+                                           const struct annoy_query_options *options,
+                                           const float *vector,
+                                           size_t len,
+                                           uint32_t *ids,
+                                           float *distances,
+                                           size_t capacity,
+                                           size_t *out_n,
+                                           struct annoy_error **err);
+
+// As `annoy_query_with_options`, for the neighbours of stored item `item`
+// (`ANNOY_E_UNKNOWN_ITEM` if it is at or past `n_items`). Thread-safe.
+enum annoy_status annoy_query_by_item_with_options(const struct annoy_index *index,
+                                                   struct annoy_scratch *scratch,
+                                                   const struct annoy_query_options *options,
+                                                   uint32_t item,
+                                                   uint32_t *ids,
+                                                   float *distances,
+                                                   size_t capacity,
+                                                   size_t *out_n,
+                                                   struct annoy_error **err);
+
+// Answers `n_queries` queries (`vectors`: `n_queries × dim` floats, `dim` = the index
+// dimension) as `options` describe, on `n_threads` threads inside the library (-1: one per
+// core). Query `i`'s results go to `ids[i * row_capacity ..]` (and `distances`, unless NULL),
+// both `n_queries × row_capacity` entries, with their count in `counts[i]`; the rest of a row
+// is left as it was. `row_capacity` must be at least `min(options->n, n_items)`
+// (`ANNOY_E_BUFFER_TOO_SMALL` otherwise). A filter function is called from the library's
+// threads. All vectors are checked before any query runs.
+//
+// Errors: as `annoy_query_with_options`, plus `ANNOY_E_INVALID_ARGUMENT` for `n_threads` 0 or
+// below -1 or sizes that overflow. On failure the outputs may hold some queries' results.
+// Thread-safe on a built or loaded index.
+enum annoy_status annoy_query_batch_with_options(const struct annoy_index *index,
+                                                 const struct annoy_query_options *options,
+                                                 const float *vectors,
+                                                 size_t n_queries,
+                                                 size_t dim,
+                                                 int32_t n_threads,
+                                                 uint32_t *ids,
+                                                 float *distances,
+                                                 size_t row_capacity,
+                                                 size_t *counts,
+                                                 struct annoy_error **err);
+
+// `annoy_query_with_options` with `n`, `search_k` and no filter or scratch. Thread-safe.
+enum annoy_status annoy_query(const struct annoy_index *index,
+                              const float *vector,
+                              size_t len,
+                              size_t n,
+                              int64_t search_k,
+                              uint32_t *ids,
+                              float *distances,
+                              size_t capacity,
+                              size_t *out_n,
+                              struct annoy_error **err);
+
+// `annoy_query_by_item_with_options` with `n`, `search_k` and no filter or scratch.
+// Thread-safe.
+enum annoy_status annoy_query_by_item(const struct annoy_index *index,
+                                      uint32_t item,
+                                      size_t n,
+                                      int64_t search_k,
+                                      uint32_t *ids,
+                                      float *distances,
+                                      size_t capacity,
+                                      size_t *out_n,
+                                      struct annoy_error **err);
+
+// `annoy_query_with_options` with `n`, `search_k`, no filter and a required `scratch`.
+// Thread-safe on the index; the scratch must not be used by two threads at once.
+enum annoy_status annoy_query_with_scratch(const struct annoy_index *index,
+                                           struct annoy_scratch *scratch,
+                                           const float *vector,
+                                           size_t len,
+                                           size_t n,
+                                           int64_t search_k,
+                                           uint32_t *ids,
+                                           float *distances,
+                                           size_t capacity,
+                                           size_t *out_n,
+                                           struct annoy_error **err);
+
+// `annoy_query_batch_with_options` with `n`, `search_k`, no filter and rows of `n` entries
+// (`ids` and `distances` hold `n_queries × n`). Thread-safe.
+enum annoy_status annoy_query_batch(const struct annoy_index *index,
+                                    const float *vectors,
+                                    size_t n_queries,
+                                    size_t dim,
+                                    size_t n,
+                                    int64_t search_k,
+                                    int32_t n_threads,
+                                    uint32_t *ids,
+                                    float *distances,
+                                    size_t *counts,
+                                    struct annoy_error **err);
+
+// Creates reusable query memory. Owned by the caller, freed with `annoy_scratch_free`.
+// A scratch serves one thread at a time, and any index. Errors: `ANNOY_E_NULL`.
+enum annoy_status annoy_scratch_new(struct annoy_scratch **out_scratch, struct annoy_error **err);
+
+// Frees a scratch. NULL is a no-op.
+void annoy_scratch_free(struct annoy_scratch *scratch);
+
+// Recall@`options->n` of queries as `options` describe (filter included) against brute force:
+// over `n_queries` vectors (`queries`, `n_queries × dim` floats), or when `n_queries` is 0
+// over `n_sample` stored items drawn with `seed`. Writes the recall (0 to 1) to `*out_recall`
+// and, unless `out_qps` is NULL, the single-thread queries per second to `*out_qps`. Brute
+// force costs a full scan per query: keep samples in the hundreds.
+//
+// Errors: `ANNOY_E_NULL`, `ANNOY_E_INVALID_ARGUMENT` (bad options, an empty sample),
+// `ANNOY_E_NOT_FINITE`, `ANNOY_E_STATE`, `ANNOY_E_CORRUPT`; outputs unchanged on failure.
+// Thread-safe on a built or loaded index.
+enum annoy_status annoy_estimate_recall(const struct annoy_index *index,
+                                        const struct annoy_query_options *options,
+                                        const float *queries,
+                                        size_t n_queries,
+                                        size_t n_sample,
+                                        uint64_t seed,
+                                        double *out_recall,
+                                        double *out_qps,
+                                        struct annoy_error **err);
+
+// The smallest `search_k` whose recall@`options->n` reaches `target` (0 to 1) on the sample
+// (as in `annoy_estimate_recall`; `options->search_k` is ignored). Writes it to
+// `*out_search_k` (`ANNOY_SEARCH_K_UNLIMITED` when only an unlimited search reaches it, or
+// when none does: then `*out_recall` is below `target`), its recall to `*out_recall` and,
+// unless NULL, its queries per second to `*out_qps`.
+//
+// Errors: as `annoy_estimate_recall`, plus `ANNOY_E_INVALID_ARGUMENT` for a target outside
+// 0..1. Outputs unchanged on failure. Thread-safe on a built or loaded index.
+enum annoy_status annoy_tune(const struct annoy_index *index,
+                             const struct annoy_query_options *options,
+                             double target,
+                             const float *queries,
+                             size_t n_queries,
+                             size_t n_sample,
+                             uint64_t seed,
+                             int64_t *out_search_k,
+                             double *out_recall,
+                             double *out_qps,
+                             struct annoy_error **err);
 
 // Returns a static, NUL-terminated description of a status code (never NULL; unknown codes
 // get "unknown status code").

@@ -10,11 +10,16 @@ use crate::forest::build::TreeBuilder;
 use crate::forest::search::{Forest, Neighbor, Scratch};
 use crate::format::{Layout, Node, NodeMut};
 use crate::metric::{with_space, AnySpace, DotLayout, Metric, Space};
+use crate::query::{QueryOptions, SearchK};
 use crate::random::DEFAULT_SEED;
 use crate::storage::{Storage, TreeArea};
 use std::path::Path;
 
 mod files;
+mod queries;
+mod recall;
+
+pub use recall::{RecallPoint, RecallSample, Tuning};
 
 /// The two file formats an index is written in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -386,6 +391,7 @@ impl Index {
 
     /// The `n` nearest neighbours of `query`, nearest first, looking at `search_k` candidates
     /// (`None`: `n × n_trees`, Annoy's default). More candidates: better recall, slower.
+    /// [`Index::query_with_options`] takes every option (filters, an unlimited search).
     pub fn query(
         &self,
         query: Query<'_>,
@@ -406,38 +412,8 @@ impl Index {
         search_k: Option<usize>,
         scratch: &'s mut Scratch,
     ) -> Result<&'s [Neighbor]> {
-        if !self.built {
-            return Err(Error::state(
-                "the index is not built; call build() or load() before querying",
-            ));
-        }
-        let layout = self.layout();
-        let mut record = scratch
-            .query
-            .take()
-            .unwrap_or_else(|| crate::format::NodeBuf::zeroed(0));
-        if record.bytes().len() != layout.node_size() {
-            record = crate::format::NodeBuf::zeroed(layout.node_size());
-        } else {
-            record.clear();
-        }
-        let prepared = match query {
-            Query::Vector(v) => self.check_vector(v).map(|()| {
-                with_space!(&self.space, sp => sp.store(&mut record.node_mut(), v));
-            }),
-            Query::Item(id) => self.item(id).map(|item| {
-                let mut q = record.node_mut();
-                q.0[layout.vector..].copy_from_slice(&item.0[layout.vector..]);
-                with_space!(&self.space, sp => sp.init_record(&mut q));
-            }),
-        };
-        let search_k = search_k.unwrap_or_else(|| n.saturating_mul(self.roots.len()));
-        let result = prepared.and_then(|()| {
-            let forest = self.forest();
-            with_space!(&self.space, sp => forest.search(sp, record.node(), n, search_k, scratch))
-        });
-        scratch.query = Some(record);
-        result.map(|()| scratch.results.as_slice())
+        let search_k = search_k.map_or(SearchK::Default, SearchK::Limit);
+        self.query_with_options(query, &QueryOptions::new(n).search_k(search_k), scratch)
     }
 
     /// The stored vector of item `id` (for hamming: 0.0/1.0 per bit).

@@ -26,13 +26,15 @@ mod forest;
 mod format;
 mod index;
 mod metric;
+mod query;
 mod random;
 mod storage;
 
 pub use error::{Error, Result};
 pub use forest::search::{Neighbor, Scratch};
-pub use index::{Format, Index, Query, MAX_DIMENSION, MAX_ITEMS};
+pub use index::{Format, Index, Query, RecallPoint, RecallSample, Tuning, MAX_DIMENSION, MAX_ITEMS};
 pub use metric::{DotLayout, Metric};
+pub use query::{Bitset, Filter, QueryOptions, SearchK, WALK_COST};
 pub use random::DEFAULT_SEED;
 
 /// The distance kernels this process uses ("avx512f", "avx2+fma", "neon" or "portable"):

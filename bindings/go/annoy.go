@@ -361,12 +361,12 @@ func (idx *Index) QueryVector(vector []float32, n, searchK int) ([]Result, error
 	}
 	var out []Result
 	err := idx.read(func(h *C.annoy_index) error {
-		n, sk := fitQuery(h, n, searchK)
-		ids, dists := make([]uint32, n), make([]float32, n)
+		room := capacity(h, n)
+		ids, dists := make([]uint32, room), make([]float32, room)
 		var got C.size_t
 		var cerr *C.annoy_error
-		st := C.annoy_query(h, floatPtr(vector), C.size_t(len(vector)), C.size_t(n), sk,
-			uintPtr(ids), floatPtr(dists), C.size_t(n), &got, &cerr)
+		st := C.annoy_query(h, floatPtr(vector), C.size_t(len(vector)), C.size_t(n),
+			C.int64_t(searchK), uintPtr(ids), floatPtr(dists), C.size_t(room), &got, &cerr)
 		runtime.KeepAlive(vector)
 		runtime.KeepAlive(ids)
 		runtime.KeepAlive(dists)
@@ -390,12 +390,12 @@ func (idx *Index) QueryItem(id, n, searchK int) ([]Result, error) {
 	}
 	var out []Result
 	err = idx.read(func(h *C.annoy_index) error {
-		n, sk := fitQuery(h, n, searchK)
-		ids, dists := make([]uint32, n), make([]float32, n)
+		room := capacity(h, n)
+		ids, dists := make([]uint32, room), make([]float32, room)
 		var got C.size_t
 		var cerr *C.annoy_error
-		st := C.annoy_query_by_item(h, cid, C.size_t(n), sk,
-			uintPtr(ids), floatPtr(dists), C.size_t(n), &got, &cerr)
+		st := C.annoy_query_by_item(h, cid, C.size_t(n), C.int64_t(searchK),
+			uintPtr(ids), floatPtr(dists), C.size_t(room), &got, &cerr)
 		runtime.KeepAlive(ids)
 		runtime.KeepAlive(dists)
 		if err := check(st, cerr); err != nil {
@@ -428,13 +428,18 @@ func (idx *Index) QueryBatch(vectors [][]float32, n, searchK, threads int) ([][]
 	}
 	var out [][]Result
 	err = idx.read(func(h *C.annoy_index) error {
-		n, sk := fitQuery(h, n, searchK)
+		room := capacity(h, n)
 		nq := len(vectors)
-		ids, dists := make([]uint32, nq*n), make([]float32, nq*n)
+		ids, dists := make([]uint32, nq*room), make([]float32, nq*room)
 		counts := make([]C.size_t, nq)
+		var opts C.annoy_query_options
+		C.annoy_query_options_init(&opts, C.size_t(unsafe.Sizeof(opts)), nil)
+		opts.n = C.size_t(n)
+		opts.search_k = C.int64_t(searchK)
 		var cerr *C.annoy_error
-		st := C.annoy_query_batch(h, floatPtr(flat), C.size_t(nq), C.size_t(idx.dim), C.size_t(n),
-			sk, j, uintPtr(ids), floatPtr(dists), sizePtr(counts), &cerr)
+		st := C.annoy_query_batch_with_options(h, &opts, floatPtr(flat), C.size_t(nq),
+			C.size_t(idx.dim), j, uintPtr(ids), floatPtr(dists), C.size_t(room), sizePtr(counts),
+			&cerr)
 		runtime.KeepAlive(flat)
 		runtime.KeepAlive(ids)
 		runtime.KeepAlive(dists)
@@ -444,7 +449,7 @@ func (idx *Index) QueryBatch(vectors [][]float32, n, searchK, threads int) ([][]
 		}
 		out = make([][]Result, nq)
 		for q := range out {
-			out[q] = results(ids[q*n:(q+1)*n], dists[q*n:(q+1)*n], int(counts[q]))
+			out[q] = results(ids[q*room:(q+1)*room], dists[q*room:(q+1)*room], int(counts[q]))
 		}
 		return nil
 	})
@@ -493,24 +498,14 @@ func (idx *Index) Distance(i, j int) (float32, error) {
 // returns more than NItems(), so a large n is cut to NItems() with the default search_k it
 // implied (n × NTrees()) made explicit; the answer is the same. Negative searchK other than
 // DefaultSearchK becomes "no limit".
-func fitQuery(h *C.annoy_index, n, searchK int) (int, C.int64_t) {
-	sk := int64(searchK)
-	if searchK < DefaultSearchK {
-		sk = math.MaxInt64
-	}
+// capacity is the result buffer a query for n needs: min(n, n_items), the header's rule.
+// n and searchK themselves go to the library as given.
+func capacity(h *C.annoy_index, n int) int {
 	var items C.size_t
 	if C.annoy_n_items(h, &items, nil) == C.ANNOY_OK && uint64(n) > uint64(items) {
-		if sk == DefaultSearchK {
-			var trees C.size_t
-			C.annoy_n_trees(h, &trees, nil)
-			sk = math.MaxInt64
-			if t := uint64(trees); t == 0 || uint64(n) <= math.MaxInt64/t {
-				sk = int64(uint64(n) * t)
-			}
-		}
-		n = int(items)
+		return int(items)
 	}
-	return n, C.int64_t(sk)
+	return n
 }
 
 func results(ids []uint32, dists []float32, n int) []Result {

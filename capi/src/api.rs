@@ -3,7 +3,7 @@
 //! exclusive access to it.
 
 use super::status::{annoy_status, boundary, fail, AnnoyError, Failure};
-use annoy_core::{DotLayout, Index, Metric, Neighbor, Query, Scratch};
+use annoy_core::{DotLayout, Index, Metric};
 use annoy_status::*;
 use std::ffi::{c_char, CStr};
 use std::path::Path;
@@ -25,18 +25,12 @@ pub const ANNOY_METRIC_HAMMING: i32 = 4;
 pub const ANNOY_DOT_LAYOUT_ANNOY_1_17: i32 = 0;
 pub const ANNOY_DOT_LAYOUT_ANNOY_MAIN: i32 = 1;
 
-/// `search_k` value meaning Annoy's default: `n × n_trees` candidates.
-pub const ANNOY_SEARCH_K_DEFAULT: i64 = -1;
-
 /// An index handle. Create with `annoy_new`, destroy with `annoy_free`.
 pub struct AnnoyIndex(Index);
 
-/// Reusable query memory for `annoy_query_with_scratch`: one per thread.
-pub struct AnnoyScratch(Scratch);
-
 // ---- argument checking ----
 
-fn index_ref<'a>(index: *const AnnoyIndex) -> Result<&'a Index, Failure> {
+pub(crate) fn index_ref<'a>(index: *const AnnoyIndex) -> Result<&'a Index, Failure> {
     // SAFETY: a non-NULL handle came from `annoy_new` and is not freed (header contract);
     // shared access is allowed for the `const` functions that call this.
     match unsafe { index.as_ref() } {
@@ -45,7 +39,7 @@ fn index_ref<'a>(index: *const AnnoyIndex) -> Result<&'a Index, Failure> {
     }
 }
 
-fn index_mut<'a>(index: *mut AnnoyIndex) -> Result<&'a mut Index, Failure> {
+pub(crate) fn index_mut<'a>(index: *mut AnnoyIndex) -> Result<&'a mut Index, Failure> {
     // SAFETY: as in `index_ref`; the header requires exclusive access for non-const calls.
     match unsafe { index.as_mut() } {
         Some(h) => Ok(&mut h.0),
@@ -53,7 +47,7 @@ fn index_mut<'a>(index: *mut AnnoyIndex) -> Result<&'a mut Index, Failure> {
     }
 }
 
-fn out<'a, T>(ptr: *mut T, what: &str) -> Result<&'a mut T, Failure> {
+pub(crate) fn out<'a, T>(ptr: *mut T, what: &str) -> Result<&'a mut T, Failure> {
     // SAFETY: a non-NULL out-pointer points to writable storage for one T (header contract).
     match unsafe { ptr.as_mut() } {
         Some(r) => Ok(r),
@@ -62,7 +56,7 @@ fn out<'a, T>(ptr: *mut T, what: &str) -> Result<&'a mut T, Failure> {
 }
 
 /// A `(pointer, length)` pair; the pointer may be NULL only when the length is 0.
-fn input<'a, T>(ptr: *const T, len: usize, what: &str) -> Result<&'a [T], Failure> {
+pub(crate) fn input<'a, T>(ptr: *const T, len: usize, what: &str) -> Result<&'a [T], Failure> {
     if len == 0 {
         return Ok(&[]);
     }
@@ -75,7 +69,7 @@ fn input<'a, T>(ptr: *const T, len: usize, what: &str) -> Result<&'a [T], Failur
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
 }
 
-fn output<'a, T>(ptr: *mut T, len: usize, what: &str) -> Result<&'a mut [T], Failure> {
+pub(crate) fn output<'a, T>(ptr: *mut T, len: usize, what: &str) -> Result<&'a mut [T], Failure> {
     if len == 0 {
         return Ok(&mut []);
     }
@@ -90,7 +84,7 @@ fn output<'a, T>(ptr: *mut T, len: usize, what: &str) -> Result<&'a mut [T], Fai
 
 /// No buffer holds more than `isize::MAX` bytes; a larger length is a caller's error (and
 /// offsets into such a "buffer" wrap around the address space).
-fn fits_in_memory<T>(len: usize, what: &str) -> Result<(), Failure> {
+pub(crate) fn fits_in_memory<T>(len: usize, what: &str) -> Result<(), Failure> {
     if len > isize::MAX as usize / std::mem::size_of::<T>().max(1) {
         return fail(
             ANNOY_E_INVALID_ARGUMENT,
@@ -135,47 +129,6 @@ fn metric_number(metric: Metric) -> i32 {
         Metric::Manhattan => ANNOY_METRIC_MANHATTAN,
         Metric::Dot => ANNOY_METRIC_DOT,
         Metric::Hamming => ANNOY_METRIC_HAMMING,
-    }
-}
-
-fn parse_search_k(k: i64) -> Result<Option<usize>, Failure> {
-    match k {
-        ANNOY_SEARCH_K_DEFAULT => Ok(None),
-        k if k >= 0 => Ok(Some(usize::try_from(k).unwrap_or(usize::MAX))),
-        k => fail(
-            ANNOY_E_INVALID_ARGUMENT,
-            format!("search_k must be >= 0 or ANNOY_SEARCH_K_DEFAULT (-1), got {k}"),
-        ),
-    }
-}
-
-/// Checks that a result buffer of `capacity` holds every result a query for `n` neighbours
-/// can return (`min(n, n_items)`); if not, reports that number.
-fn check_capacity(
-    index: &Index,
-    n: usize,
-    capacity: usize,
-    out_n: &mut usize,
-) -> Result<(), Failure> {
-    let needed = n.min(index.n_items());
-    if capacity < needed {
-        *out_n = needed;
-        return fail(
-            ANNOY_E_BUFFER_TOO_SMALL,
-            format!("room for {capacity} results, {needed} needed"),
-        );
-    }
-    Ok(())
-}
-
-fn write_results(results: &[Neighbor], ids: &mut [u32], distances: Option<&mut [f32]>) {
-    for (slot, r) in ids.iter_mut().zip(results) {
-        *slot = r.id;
-    }
-    if let Some(distances) = distances {
-        for (slot, r) in distances.iter_mut().zip(results) {
-            *slot = r.distance;
-        }
     }
 }
 
@@ -344,274 +297,6 @@ pub extern "C" fn annoy_unload(index: *mut AnnoyIndex, err: *mut *mut AnnoyError
     boundary(err, || {
         index_mut(index)?.unload();
         Ok(())
-    })
-}
-
-// ---- queries (const: safe to call from many threads at once) ----
-
-/// Finds the `n` nearest items to `vector` (`len` floats = dimension), nearest first,
-/// looking at `search_k` candidates (`ANNOY_SEARCH_K_DEFAULT`: n × n_trees). Writes up to `n`
-/// ids (and distances, if `distances` is not NULL) into buffers of `capacity` entries and
-/// their number into `*out_n`. The buffers must hold `min(n, n_items)` entries; a smaller
-/// `capacity` fails with `ANNOY_E_BUFFER_TOO_SMALL` and that number in `*out_n`. Nothing to
-/// free. Thread-safe on a built or loaded index.
-#[no_mangle]
-pub extern "C" fn annoy_query(
-    index: *const AnnoyIndex,
-    vector: *const f32,
-    len: usize,
-    n: usize,
-    search_k: i64,
-    ids: *mut u32,
-    distances: *mut f32,
-    capacity: usize,
-    out_n: *mut usize,
-    err: *mut *mut AnnoyError,
-) -> annoy_status {
-    boundary(err, || {
-        let index = index_ref(index)?;
-        let vector = input(vector, len, "vector")?;
-        let mut scratch = Scratch::new();
-        query_into(
-            index,
-            Query::Vector(vector),
-            n,
-            search_k,
-            &mut scratch,
-            ids,
-            distances,
-            capacity,
-            out_n,
-        )
-    })
-}
-
-/// As `annoy_query`, for the neighbours of stored item `item`. Thread-safe.
-#[no_mangle]
-pub extern "C" fn annoy_query_by_item(
-    index: *const AnnoyIndex,
-    item: u32,
-    n: usize,
-    search_k: i64,
-    ids: *mut u32,
-    distances: *mut f32,
-    capacity: usize,
-    out_n: *mut usize,
-    err: *mut *mut AnnoyError,
-) -> annoy_status {
-    boundary(err, || {
-        let index = index_ref(index)?;
-        let mut scratch = Scratch::new();
-        query_into(
-            index,
-            Query::Item(item),
-            n,
-            search_k,
-            &mut scratch,
-            ids,
-            distances,
-            capacity,
-            out_n,
-        )
-    })
-}
-
-/// Creates reusable query memory. Owned by the caller, freed with `annoy_scratch_free`.
-/// A scratch serves one thread at a time, and any index.
-#[no_mangle]
-pub extern "C" fn annoy_scratch_new(
-    out_scratch: *mut *mut AnnoyScratch,
-    err: *mut *mut AnnoyError,
-) -> annoy_status {
-    boundary(err, || {
-        // The slot first: `*out(..)? = Box::into_raw(..)` would allocate before the NULL
-        // check (the right side of an assignment is evaluated first) and leak the scratch.
-        let slot = out(out_scratch, "out_scratch")?;
-        *slot = Box::into_raw(Box::new(AnnoyScratch(Scratch::new())));
-        Ok(())
-    })
-}
-
-/// Frees a scratch. NULL is a no-op.
-#[no_mangle]
-pub extern "C" fn annoy_scratch_free(scratch: *mut AnnoyScratch) {
-    if !scratch.is_null() {
-        // SAFETY: a non-NULL scratch came from `Box::into_raw` in `annoy_scratch_new` and the
-        // caller gives up ownership here, once.
-        drop(unsafe { Box::from_raw(scratch) });
-    }
-}
-
-/// As `annoy_query`, using `scratch` for working memory: after the first few queries of a
-/// given size it allocates nothing, so a real-time thread can call it. Thread-safe on the
-/// index; the scratch must not be used by two threads at once.
-#[no_mangle]
-pub extern "C" fn annoy_query_with_scratch(
-    index: *const AnnoyIndex,
-    scratch: *mut AnnoyScratch,
-    vector: *const f32,
-    len: usize,
-    n: usize,
-    search_k: i64,
-    ids: *mut u32,
-    distances: *mut f32,
-    capacity: usize,
-    out_n: *mut usize,
-    err: *mut *mut AnnoyError,
-) -> annoy_status {
-    boundary(err, || {
-        let index = index_ref(index)?;
-        let scratch = &mut out(scratch, "scratch")?.0;
-        let vector = input(vector, len, "vector")?;
-        query_into(
-            index,
-            Query::Vector(vector),
-            n,
-            search_k,
-            scratch,
-            ids,
-            distances,
-            capacity,
-            out_n,
-        )
-    })
-}
-
-#[allow(clippy::too_many_arguments)]
-fn query_into(
-    index: &Index,
-    query: Query<'_>,
-    n: usize,
-    search_k_: i64,
-    scratch: &mut Scratch,
-    ids: *mut u32,
-    distances: *mut f32,
-    capacity: usize,
-    out_n: *mut usize,
-) -> Result<(), Failure> {
-    let out_n = out(out_n, "out_n")?;
-    let search_k = parse_search_k(search_k_)?;
-    check_capacity(index, n, capacity, out_n)?;
-    let ids = output(ids, capacity, "ids")?;
-    let distances = if distances.is_null() {
-        None
-    } else {
-        Some(output(distances, capacity, "distances")?)
-    };
-    let results = index.query_with(query, n, search_k, scratch)?;
-    write_results(results, ids, distances);
-    *out_n = results.len();
-    Ok(())
-}
-
-/// Answers `n_queries` queries at once, spread over `n_threads` threads (-1: one per core).
-/// `vectors` holds the queries one after another, `dim` floats each. Results for query `i`
-/// go to `ids[i*n ..]` (and `distances[i*n ..]` unless NULL), both `n_queries × n` entries,
-/// with their count in `counts[i]`; unused slots are left as they were. All vectors are
-/// checked before any query runs. Thread-safe on the index.
-#[no_mangle]
-pub extern "C" fn annoy_query_batch(
-    index: *const AnnoyIndex,
-    vectors: *const f32,
-    n_queries: usize,
-    dim: usize,
-    n: usize,
-    search_k: i64,
-    n_threads: i32,
-    ids: *mut u32,
-    distances: *mut f32,
-    counts: *mut usize,
-    err: *mut *mut AnnoyError,
-) -> annoy_status {
-    boundary(err, || {
-        let index = index_ref(index)?;
-        let search_k = parse_search_k(search_k)?;
-        if dim != index.dim() {
-            return Err(annoy_core::Error::Dimension {
-                expected: index.dim(),
-                got: dim,
-            }
-            .into());
-        }
-        let total = n_queries
-            .checked_mul(dim)
-            .ok_or_else(|| Failure(ANNOY_E_INVALID_ARGUMENT, "n_queries × dim overflows".into()))?;
-        let slots = n_queries
-            .checked_mul(n)
-            .ok_or_else(|| Failure(ANNOY_E_INVALID_ARGUMENT, "n_queries × n overflows".into()))?;
-        let vectors = input(vectors, total, "vectors")?;
-        let ids = output(ids, slots, "ids")?;
-        let mut distances = if distances.is_null() {
-            None
-        } else {
-            Some(output(distances, slots, "distances")?)
-        };
-        let counts = output(counts, n_queries, "counts")?;
-        if let Some(bad) = vectors.iter().position(|x| !x.is_finite()) {
-            return fail(
-                ANNOY_E_NOT_FINITE,
-                format!(
-                    "query {}: value at position {} is NaN or infinite",
-                    bad / dim,
-                    bad % dim
-                ),
-            );
-        }
-        if !index.is_built() {
-            return Err(annoy_core::Error::WrongState(
-                "the index is not built; call build() or load() before querying".into(),
-            )
-            .into());
-        }
-        if n_queries == 0 || n == 0 {
-            counts.fill(0);
-            return Ok(());
-        }
-        let threads = match n_threads {
-            -1 => std::thread::available_parallelism().map_or(1, |t| t.get()),
-            t if t >= 1 => t as usize,
-            t => {
-                return fail(
-                    ANNOY_E_INVALID_ARGUMENT,
-                    format!("n_threads must be >= 1 or -1, got {t}"),
-                )
-            }
-        };
-        let per_thread = n_queries.div_ceil(threads.min(n_queries));
-        let mut dist_chunks: Vec<Option<&mut [f32]>> = match distances.as_mut() {
-            Some(d) => d.chunks_mut(per_thread * n).map(Some).collect(),
-            None => (0..n_queries.div_ceil(per_thread)).map(|_| None).collect(),
-        };
-        std::thread::scope(|scope| {
-            let workers: Vec<_> = vectors
-                .chunks(per_thread * dim)
-                .zip(ids.chunks_mut(per_thread * n))
-                .zip(dist_chunks.iter_mut())
-                .zip(counts.chunks_mut(per_thread))
-                .map(|(((vectors, ids), dists), counts)| {
-                    scope.spawn(move || -> Result<(), Failure> {
-                        let mut scratch = Scratch::new();
-                        for (q, v) in vectors.chunks(dim).enumerate() {
-                            let results =
-                                index.query_with(Query::Vector(v), n, search_k, &mut scratch)?;
-                            let row = q * n..(q + 1) * n;
-                            write_results(
-                                results,
-                                &mut ids[row.clone()],
-                                dists.as_mut().map(|d| &mut d[row]),
-                            );
-                            counts[q] = results.len();
-                        }
-                        Ok(())
-                    })
-                })
-                .collect();
-            workers.into_iter().try_for_each(|w| {
-                w.join().unwrap_or_else(|_| {
-                    fail(ANNOY_E_PANIC, "internal error in a batch query thread")
-                })
-            })
-        })
     })
 }
 

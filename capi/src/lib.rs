@@ -12,7 +12,9 @@
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
 mod api;
+mod query;
 mod status;
 
 pub use api::*;
+pub use query::*;
 pub use status::*;

@@ -27,6 +27,39 @@ pub enum Command {
     /// Measure recall@k and queries per second over a sweep of search_k, for a saved index
     /// and a file of queries, or (without --index) for the built-in dataset.
     Bench(BenchArgs),
+    /// Find the smallest search_k whose recall@k reaches a target, against brute force on a
+    /// sample of the index's items (or given queries); prints effort, recall and queries/s.
+    Tune(TuneArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct TuneArgs {
+    /// The index file.
+    #[arg(long)]
+    pub index: PathBuf,
+    #[command(flatten)]
+    pub shape: IndexShape,
+    /// The recall@k to reach, between 0 and 1.
+    #[arg(long, default_value_t = 0.9)]
+    pub target_recall: f64,
+    /// Neighbours per query: recall@k.
+    #[arg(short = 'k', default_value_t = 10)]
+    pub k: usize,
+    /// Query vectors (.npy, .fvecs or text) instead of a sample of stored items.
+    #[arg(long)]
+    pub queries: Option<PathBuf>,
+    /// Stored items to query when no --queries are given (each costs a brute-force scan).
+    #[arg(long, default_value_t = 200)]
+    pub sample: usize,
+    /// Seed of the item sample.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Print one JSON document.
+    #[arg(long)]
+    pub json: bool,
+    /// Read the whole index into memory when opening it.
+    #[arg(long)]
+    pub prefault: bool,
 }
 
 /// What the index file does not record, so every command that opens one must be told.

@@ -30,6 +30,7 @@ fn main() {
         args::Command::Info(a) => commands::info::run(&a),
         args::Command::Demo(a) => demo::run(&a),
         args::Command::Bench(a) => commands::bench::run(&a),
+        args::Command::Tune(a) => commands::tune::run(&a),
     };
     match result {
         Ok(()) => {}

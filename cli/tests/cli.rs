@@ -1096,3 +1096,37 @@ fn bench_reports_bad_ground_truth_in_one_line() {
     );
     bench(&["--search-k=-2"], "--search-k");
 }
+
+#[test]
+fn tune_reports_the_smallest_search_k_reaching_the_target() {
+    let dir = TempDir::new("tune");
+    let (path, _rows) = angular_index(&dir, 600, 9);
+    let p = path.to_str().unwrap();
+    let args = [
+        "tune", "--index", p, "--metric", "angular", "--dim", "9", "--sample", "40",
+    ];
+    let out = run_ok(&[&args[..], &["--target-recall", "0.95", "--json"]].concat());
+    let doc: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let chosen = &doc["chosen"];
+    let recall = chosen["recall"].as_f64().unwrap();
+    assert!(recall >= 0.95, "{out}");
+    let search_k = chosen["search_k"].as_i64().unwrap();
+    let points = doc["points"].as_array().unwrap();
+    for point in points {
+        let k = point["search_k"].as_i64().unwrap();
+        if k >= 0 && k < search_k {
+            assert!(point["recall"].as_f64().unwrap() < 0.95, "{out}");
+        }
+    }
+    assert_eq!(doc["default"]["search_k"].as_i64(), Some(10 * 6));
+    let text = run_ok(&args);
+    assert!(text.contains("smallest reaching the target"), "{text}");
+    assert!(
+        text.contains("Annoy's default: k × trees = 10 × 6"),
+        "{text}"
+    );
+    assert_error_line(
+        &run(&[&args[..], &["--target-recall", "2"]].concat()),
+        "target 2",
+    );
+}

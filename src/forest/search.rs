@@ -109,7 +109,7 @@ impl<'a> Forest<'a> {
         Node(&region[k * s..(k + 1) * s])
     }
 
-    fn is_item(&self, id: i32) -> bool {
+    pub(crate) fn is_item(&self, id: i32) -> bool {
         id >= 0 && (id as usize) < self.n_items && self.node(id as usize).n_descendants() == 1
     }
 
@@ -242,19 +242,26 @@ impl<'a> Forest<'a> {
     }
 
     /// The `n` nearest items to `query` (a record in the metric's layout) found within
-    /// `search_k` candidates, written to `scratch.results`.
-    pub(crate) fn search<S: Space>(
+    /// `search_k` candidates, written to `scratch.results`. Only ids that `allowed` accepts
+    /// become candidates and count towards `search_k`, so a filter that rejects most items
+    /// widens the walk instead of thinning the answer (`allowed` may see an id more than
+    /// once: trees repeat items). A walk that passes over more than `max_passed` item slots
+    /// (allowed or not) before it has its candidates gives up and returns `Ok(false)`, with
+    /// no results: a scan is then cheaper.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn search<S: Space, F: Fn(i32) -> bool>(
         &self,
         space: &S,
         query: Node<'_>,
         n: usize,
         search_k: usize,
+        allowed: F,
+        max_passed: usize,
         scratch: &mut Scratch,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let Scratch {
             heap,
             candidates,
-            seen,
             best,
             descents,
             results,
@@ -265,7 +272,7 @@ impl<'a> Forest<'a> {
         best.clear();
         results.clear();
         if n == 0 || search_k == 0 {
-            return Ok(());
+            return Ok(true);
         }
         let max_bucket = self.layout.max_bucket() as i64;
         let hint = self.ahead_hint();
@@ -286,7 +293,12 @@ impl<'a> Forest<'a> {
             .saturating_mul(2)
             .saturating_add(self.roots.len());
         let mut expansions = 0usize;
+        let mut passed = 0usize;
         while candidates.len() < search_k {
+            if passed > max_passed {
+                candidates.clear();
+                return Ok(false);
+            }
             let Some(entry) = heap.pop() else {
                 break;
             };
@@ -294,9 +306,17 @@ impl<'a> Forest<'a> {
             let node = self.node(i as usize);
             let k = node.n_descendants() as i64;
             if k == 1 && (i as usize) < self.n_items {
-                candidates.push(i);
+                passed += 1;
+                if allowed(i) {
+                    candidates.push(i);
+                }
             } else if k <= max_bucket {
-                candidates.extend((0..k.max(0) as usize).map(|j| node.child(&self.layout, j)));
+                passed += k.max(0) as usize;
+                candidates.extend(
+                    (0..k.max(0) as usize)
+                        .map(|j| node.child(&self.layout, j))
+                        .filter(|&id| allowed(id)),
+                );
             } else {
                 expansions += 1;
                 if expansions > max_expansions {
@@ -320,6 +340,52 @@ impl<'a> Forest<'a> {
             }
         }
 
+        self.rank_candidates(space, query, n, scratch);
+        Ok(true)
+    }
+
+    /// The `n` nearest to `query` among the items `ids` yields, by exact distance: a scan
+    /// instead of a walk (a small allow-list, brute force for recall estimates). Ids at or
+    /// past `n_items` and holes are skipped.
+    pub(crate) fn scan<S: Space>(
+        &self,
+        space: &S,
+        query: Node<'_>,
+        n: usize,
+        ids: impl Iterator<Item = u32>,
+        scratch: &mut Scratch,
+    ) {
+        scratch.candidates.clear();
+        if n > 0 {
+            let n_items = self.n_items;
+            scratch.candidates.extend(
+                ids.take_while(|&id| (id as usize) < n_items)
+                    .map(|id| id as i32),
+            );
+        }
+        self.rank_candidates(space, query, n, scratch);
+    }
+
+    /// Ranks `scratch.candidates` (duplicates allowed) into `scratch.results`.
+    fn rank_candidates<S: Space>(
+        &self,
+        space: &S,
+        query: Node<'_>,
+        n: usize,
+        scratch: &mut Scratch,
+    ) {
+        let Scratch {
+            candidates,
+            seen,
+            best,
+            results,
+            ..
+        } = scratch;
+        best.clear();
+        results.clear();
+        if n == 0 {
+            return;
+        }
         // Unique candidates in the order found. Annoy sorts them instead; the ranking below
         // is a total order on (distance, id), so the result is the same.
         if seen.len() * 64 < self.n_items {
@@ -346,7 +412,6 @@ impl<'a> Forest<'a> {
             });
         }
         results[first..].reverse();
-        Ok(())
     }
 }
 

@@ -39,6 +39,17 @@ _INT32_MAX = 2**31 - 1
 _INT32_MIN = -(2**31)
 _U64_MASK = 2**64 - 1
 _SMALL_N = 4096  # result buffers up to this size are allocated without asking n_items
+
+
+def _bitset(ids):
+    """The annoy_query_options allow-list (uint64 words) of an iterable of item ids."""
+    ids = [operator.index(i) for i in ids]
+    if any(i < 0 for i in ids):
+        raise make_error(AnnoyIndexError, "allowed item ids can not be negative")
+    words = (ctypes.c_uint64 * max(1, (max(ids) // 64 + 1) if ids else 1))()
+    for i in ids:
+        words[i // 64] |= 1 << (i % 64)
+    return words
 _METRIC_WARNING = (
     "The default argument for metric will be removed in future version of Annoy. "
     "Please pass metric='angular' explicitly."
@@ -452,12 +463,17 @@ class AnnoyIndex:
             self._on_disk = path
         return True
 
-    def get_nns_by_item(self, i, n, search_k=-1, include_distances=False):
+    def get_nns_by_item(self, i, n, search_k=-1, include_distances=False, *, allow=None,
+                        filter=None):
         """Returns the `n` closest items to item `i`.
 
         :param search_k: the query will inspect up to `search_k` nodes; -1 (default) means
-          n × n_trees. A larger value is more accurate and slower.
-        :param include_distances: if true, returns a 2-tuple of lists (ids, distances)."""
+          n × n_trees, any other negative value no limit. A larger value is more accurate
+          and slower.
+        :param include_distances: if true, returns a 2-tuple of lists (ids, distances).
+        :param allow: only these item ids may be returned (an iterable of ids).
+        :param filter: only items for which ``filter(id)`` is true may be returned. The
+          answer is the best `n` allowed items as the unfiltered search ranks them."""
         i = _int32(i)
         n = _int32(n)
         search_k = _int32(search_k)
@@ -470,17 +486,26 @@ class AnnoyIndex:
             if not self._built:
                 self._check_item(i, self._n_items())
                 return ([], []) if include_distances else []
-            n, k = self._query_size(n, search_k)
-            return self._run_query(lib.annoy_query_by_item, (i,), n, k, include_distances)
+            if allow is not None or filter is not None:
+                return self._run_filtered(
+                    lib.annoy_query_by_item_with_options, (i,), n, search_k, include_distances,
+                    allow, filter,
+                )
+            return self._run_query(
+                lib.annoy_query_by_item, (i,), n, search_k, include_distances
+            )
         finally:
             lock.release_read()
 
-    def get_nns_by_vector(self, vector, n, search_k=-1, include_distances=False):
+    def get_nns_by_vector(self, vector, n, search_k=-1, include_distances=False, *, allow=None,
+                          filter=None):
         """Returns the `n` items closest to `vector` (a list, tuple or numpy array of f numbers).
 
         :param search_k: the query will inspect up to `search_k` nodes; -1 (default) means
-          n × n_trees. A larger value is more accurate and slower.
-        :param include_distances: if true, returns a 2-tuple of lists (ids, distances)."""
+          n × n_trees, any other negative value no limit. A larger value is more accurate
+          and slower.
+        :param include_distances: if true, returns a 2-tuple of lists (ids, distances).
+        :param allow, filter: as in `get_nns_by_item`."""
         n = _int32(n)
         search_k = _int32(search_k)
         include_distances = _int32(include_distances)
@@ -490,38 +515,114 @@ class AnnoyIndex:
         try:
             if not self._built:
                 return ([], []) if include_distances else []
-            n, k = self._query_size(n, search_k)
-            return self._run_query(lib.annoy_query, (addr, self._f), n, k, include_distances)
+            if allow is not None or filter is not None:
+                return self._run_filtered(
+                    lib.annoy_query_with_options, (addr, self._f), n, search_k,
+                    include_distances, allow, filter,
+                )
+            return self._run_query(lib.annoy_query, (addr, self._f), n, search_k, include_distances)
         finally:
             lock.release_read()
             del keep
 
-    def _query_size(self, n, search_k):
-        """(results to ask for, search_k to pass) for Annoy's n and search_k.
+    def _capacity(self, n):
+        """The result buffer a query for `n` needs: min(n, n_items), `n` read as the library
+        reads it (a size_t: Annoy's negative n wraps to "everything"). Buffers up to
+        _SMALL_N are allocated without asking n_items."""
+        n &= 2**64 - 1
+        return n if n <= _SMALL_N else min(n, self._n_items())
 
-        Annoy: a negative n is a huge size_t (everything found is returned), and a negative
-        search_k other than -1 is an unlimited search. More than n_items results cannot
-        exist, and Annoy's default search_k (n × trees) is then already a full search, so
-        large result buffers are cut to n_items."""
-        if search_k < -1:
-            search_k = SEARCH_K_UNLIMITED
-        if n < 0 or n > _SMALL_N:
-            n_items = self._n_items()
-            if n < 0 or n > n_items:
-                if search_k == SEARCH_K_DEFAULT:
-                    search_k = SEARCH_K_UNLIMITED
-                n = n_items
-        return n, search_k
+    def _options(self, n, search_k, allow, filter):
+        """annoy_query_options for n, search_k and a filter, with what must stay alive."""
+        opts = _lib.QueryOptions()
+        _lib.call(lib.annoy_query_options_init, byref(opts), ctypes.sizeof(opts))
+        opts.n = n & (2**64 - 1)
+        opts.search_k = search_k
+        keep = []
+        if allow is not None:
+            words = _bitset(allow)
+            keep.append(words)
+            opts.allow = ctypes.addressof(words)
+            opts.allow_words = len(words)
+        if filter is not None:
+            if not callable(filter):
+                raise make_error(TypeError, "filter must be callable")
+            errors = []
+
+            def call_filter(i, _data):
+                try:
+                    return 1 if filter(i) else 0
+                except BaseException as e:  # noqa: BLE001 - re-raised after the query
+                    errors.append(e)
+                    return 0
+
+            fn = _lib.FILTER_FN(call_filter)
+            keep.append((fn, errors))
+            opts.filter = ctypes.cast(fn, ctypes.c_void_p)
+        return opts, keep
+
+    def _run_filtered(self, fn, head, n, search_k, include_distances, allow, filter):
+        opts, keep = self._options(n, search_k, allow, filter)
+        room = self._capacity(n)
+        ids = (c_uint32 * room)()
+        dists = (c_float * room)() if include_distances else None
+        count = c_size_t()
+        err = _lib.ErrorP()
+        status = fn(self._handle, None, byref(opts), *head, ids, dists, room, byref(count), byref(err))
+        for k in keep:
+            if isinstance(k, tuple) and k[1]:
+                raise k[1][0]
+        if status != _lib.OK:
+            e = _item_error(status, err)
+            if status == _lib.E_STATE:
+                return ([], []) if include_distances else []
+            raise e
+        m = count.value
+        if include_distances:
+            return ids[:m], dists[:m]
+        return ids[:m]
+
+    def estimate_recall(self, k=10, search_k=-1, sample=200, seed=1, *, allow=None,
+                        filter=None):
+        """Recall@k (0 to 1) of queries at `search_k` against brute force, over `sample`
+        stored items drawn with `seed`, and the single-thread queries per second:
+        ``(recall, qps)``."""
+        opts, keep = self._options(_int32(k), _int32(search_k), allow, filter)
+        recall, qps = ctypes.c_double(), ctypes.c_double()
+        with self._reading:
+            _lib.call(
+                lib.annoy_estimate_recall, self._handle, byref(opts), None, 0, sample, seed,
+                byref(recall), byref(qps),
+            )
+        del keep
+        return recall.value, qps.value
+
+    def tune(self, target_recall=0.9, k=10, sample=200, seed=1, *, allow=None, filter=None):
+        """The smallest search_k whose recall@k reaches `target_recall` on `sample` stored
+        items: ``(search_k, recall, qps)``; search_k is -2 (unlimited) when only an unlimited
+        search reaches it, or none does (recall is then below the target)."""
+        opts, keep = self._options(_int32(k), -1, allow, filter)
+        sk, recall, qps = ctypes.c_int64(), ctypes.c_double(), ctypes.c_double()
+        with self._reading:
+            _lib.call(
+                lib.annoy_tune, self._handle, byref(opts), float(target_recall), None, 0, sample,
+                seed, byref(sk), byref(recall), byref(qps),
+            )
+        del keep
+        return sk.value, recall.value, qps.value
 
     def _run_query(self, fn, head, n, search_k, include_distances):
-        ids = (c_uint32 * n)()
-        dists = (c_float * n)() if include_distances else None
+        """`fn` with the caller's n and search_k as given; only the buffers are sized here."""
+        room = self._capacity(n)
+        n &= 2**64 - 1
+        ids = (c_uint32 * room)()
+        dists = (c_float * room)() if include_distances else None
         count = c_size_t()
-        status = fn(self._handle, *head, n, search_k, ids, dists, n, byref(count), None)
+        status = fn(self._handle, *head, n, search_k, ids, dists, room, byref(count), None)
         if status != _lib.OK:
             # queries are pure reads: asking again, with an error object, fails the same way
             err = _lib.ErrorP()
-            status = fn(self._handle, *head, n, search_k, ids, dists, n, byref(count), byref(err))
+            status = fn(self._handle, *head, n, search_k, ids, dists, room, byref(count), byref(err))
             e = _item_error(status, err)
             if status == _lib.E_STATE:  # not built: Annoy answers []
                 return ([], []) if include_distances else []
@@ -686,19 +787,18 @@ class AnnoyIndex:
         q = x.shape[0]
         with self._reading:
             n_items = self._n_items()
-            m, k = self._query_size(n, search_k)
-            m = min(m, n_items)
+            m = min(n & (2**64 - 1), n_items)
             ids = np.full((q, m), -1, dtype=np.int32)
             dists = np.full((q, m), np.nan, dtype=np.float32) if include_distances else None
             if self._built and q and m:
                 raw_ids = np.zeros((q, m), dtype=np.uint32)
                 raw_dists = np.zeros((q, m), dtype=np.float32) if include_distances else None
                 counts = np.zeros(q, dtype=np.uintp)
+                opts, keep = self._options(n, search_k, None, None)
                 call(
-                    lib.annoy_query_batch, self._handle, x.ctypes.data, q, self._f, m, k, n_jobs,
-                    raw_ids.ctypes.data,
-                    raw_dists.ctypes.data if include_distances else None,
-                    counts.ctypes.data,
+                    lib.annoy_query_batch_with_options, self._handle, byref(opts), x.ctypes.data,
+                    q, self._f, n_jobs, raw_ids.ctypes.data,
+                    raw_dists.ctypes.data if include_distances else None, m, counts.ctypes.data,
                 )
                 found = np.arange(m)[None, :] < counts[:, None].astype(np.int64)
                 ids[found] = raw_ids[found]

@@ -19,6 +19,7 @@ from ctypes import (
     Structure,
     c_bool,
     c_char_p,
+    c_double,
     c_float,
     c_int,
     c_int32,
@@ -56,7 +57,7 @@ E_PANIC = 11
 
 METRICS = {"angular": 0, "euclidean": 1, "manhattan": 2, "dot": 3, "hamming": 4}
 SEARCH_K_DEFAULT = -1
-SEARCH_K_UNLIMITED = 2**63 - 1
+SEARCH_K_UNLIMITED = -2  # so is every negative search_k but -1, as in Annoy
 DEFAULT_SEED = 1234567890987654321  # Annoy's Kiss64Random default seed
 
 
@@ -135,6 +136,47 @@ _declare(
 _declare(
     "annoy_query_batch", c_int,
     IndexP, FloatP, c_size_t, c_size_t, c_size_t, c_int64, c_int32, U32P, FloatP, SizeP, ErrorPP,
+)
+
+
+class QueryOptions(ctypes.Structure):
+    """annoy_query_options: fill with annoy_query_options_init(byref(o), sizeof(o))."""
+
+    _fields_ = [
+        ("size", c_size_t),
+        ("n", c_size_t),
+        ("search_k", c_int64),
+        ("allow", c_void_p),
+        ("allow_words", c_size_t),
+        ("filter", c_void_p),
+        ("filter_data", c_void_p),
+    ]
+
+
+FILTER_FN = ctypes.CFUNCTYPE(c_int32, c_uint32, c_void_p)
+OptionsP = POINTER(QueryOptions)
+_declare("annoy_query_options_init", c_int, OptionsP, c_size_t, ErrorPP)
+_declare(
+    "annoy_query_with_options", c_int,
+    IndexP, c_void_p, OptionsP, FloatP, c_size_t, U32P, FloatP, c_size_t, SizeP, ErrorPP,
+)
+_declare(
+    "annoy_query_by_item_with_options", c_int,
+    IndexP, c_void_p, OptionsP, c_uint32, U32P, FloatP, c_size_t, SizeP, ErrorPP,
+)
+_declare(
+    "annoy_query_batch_with_options", c_int,
+    IndexP, OptionsP, FloatP, c_size_t, c_size_t, c_int32, U32P, FloatP, c_size_t, SizeP, ErrorPP,
+)
+_declare(
+    "annoy_estimate_recall", c_int,
+    IndexP, OptionsP, FloatP, c_size_t, c_size_t, c_uint64, POINTER(c_double), POINTER(c_double),
+    ErrorPP,
+)
+_declare(
+    "annoy_tune", c_int,
+    IndexP, OptionsP, c_double, FloatP, c_size_t, c_size_t, c_uint64, POINTER(c_int64),
+    POINTER(c_double), POINTER(c_double), ErrorPP,
 )
 _declare("annoy_get_item", c_int, IndexP, c_uint32, FloatP, c_size_t, ErrorPP)
 _declare("annoy_distance", c_int, IndexP, c_uint32, c_uint32, POINTER(c_float), ErrorPP)

@@ -4,6 +4,7 @@ pub mod bench;
 pub mod build;
 pub mod info;
 pub mod query;
+pub mod tune;
 
 use crate::error::{CliError, CliResult};
 use std::io::Write;

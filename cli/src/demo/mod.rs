@@ -77,7 +77,11 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
         std::iter::once((None, default_k)).chain(SEARCH_KS.iter().map(|&k| (Some(k), k)));
     for (search_k, shown) in search_ks {
         let (recall, qps) = measure(&index, &queries, &truth, search_k)?;
-        let note = if search_k.is_none() { " (default)" } else { "" };
+        let note = if search_k.is_none() {
+            format!("  Annoy's default: k × trees = {K} × {}", index.n_trees())
+        } else {
+            String::new()
+        };
         print(&format!("{shown:>10}  {recall:>9.3}  {qps:>10.0}{note}\n"))?;
     }
     Ok(())

@@ -26,6 +26,9 @@ module Annoy
     INT32_RANGE = (-(2**31)..(2**31 - 1)).freeze
     INT64_MAX = 2**63 - 1
     SEARCH_K_DEFAULT = -1
+    # Every negative search_k but -1 means no limit, as in Annoy; this is the library's name.
+    SEARCH_K_UNLIMITED = -2
+    SIZE_MAX = 2**64 - 1
 
     class << self
       # Creates an index. With a block, yields it, closes it when the block ends and returns
@@ -213,10 +216,18 @@ module Annoy
     # The +n+ nearest items to +vector+, nearest first: an Array of ids, or
     # [ids, distances] with +include_distances: true+. +search_k+: candidates to look at
     # (-1: n × n_trees; any other negative number: no limit, as in Annoy).
-    def nearest(vector, n, search_k: -1, include_distances: false)
+    #
+    # +allow:+ (an Array of ids) or a block (called with an id, truthy to allow) restricts the
+    # answer to allowed items: the best +n+ of them as the unfiltered search ranks them.
+    def nearest(vector, n, search_k: -1, include_distances: false, allow: nil, &filter)
       buf, len = float_buffer(vector)
-      query(n, search_k, include_distances) do |h, count, k, ids, dists, outn|
-        Native.call(:annoy_query, h, buf, len, count, k, ids, dists, count, outn)
+      if allow || filter
+        return filtered(n, search_k, include_distances, allow, filter) do |h, opts, ids, dists, room, outn|
+          Native.call(:annoy_query_with_options, h, nil, opts, buf, len, ids, dists, room, outn)
+        end
+      end
+      query(n, search_k, include_distances) do |h, count, k, ids, dists, room, outn|
+        Native.call(:annoy_query, h, buf, len, count, k, ids, dists, room, outn)
       end
     end
 
@@ -228,10 +239,41 @@ module Annoy
     end
 
     # The +n+ nearest items to stored item +id+ (see +nearest+).
-    def nearest_to_item(id, n, search_k: -1, include_distances: false)
+    def nearest_to_item(id, n, search_k: -1, include_distances: false, allow: nil, &filter)
       id = item_id(id)
-      query(n, search_k, include_distances) do |h, count, k, ids, dists, outn|
-        Native.call(:annoy_query_by_item, h, id, count, k, ids, dists, count, outn)
+      if allow || filter
+        return filtered(n, search_k, include_distances, allow, filter) do |h, opts, ids, dists, room, outn|
+          Native.call(:annoy_query_by_item_with_options, h, nil, opts, id, ids, dists, room, outn)
+        end
+      end
+      query(n, search_k, include_distances) do |h, count, k, ids, dists, room, outn|
+        Native.call(:annoy_query_by_item, h, id, count, k, ids, dists, room, outn)
+      end
+    end
+
+    # Recall@k (0 to 1) of queries at +search_k+ against brute force on +sample+ stored items
+    # drawn with +seed+, and the single-thread queries per second: [recall, qps].
+    def estimate_recall(k: 10, search_k: -1, sample: 200, seed: 1, allow: nil, &filter)
+      with_options(count_arg(k), search_k_arg(search_k), allow, filter) do |opts|
+        recall = FFI::MemoryPointer.new(:double)
+        qps = FFI::MemoryPointer.new(:double)
+        read { |h| Native.call(:annoy_estimate_recall, h, opts, nil, 0, sample, seed, recall, qps) }
+        [recall.read_double, qps.read_double]
+      end
+    end
+
+    # The smallest search_k whose recall@k reaches +target_recall+ on +sample+ stored items:
+    # [search_k, recall, qps]; search_k is SEARCH_K_UNLIMITED when only an unlimited search
+    # reaches it, or none does (recall is then below the target).
+    def tune(target_recall = 0.9, k: 10, sample: 200, seed: 1, allow: nil, &filter)
+      with_options(count_arg(k), SEARCH_K_DEFAULT, allow, filter) do |opts|
+        sk = FFI::MemoryPointer.new(:int64)
+        recall = FFI::MemoryPointer.new(:double)
+        qps = FFI::MemoryPointer.new(:double)
+        read do |h|
+          Native.call(:annoy_tune, h, opts, Float(target_recall), nil, 0, sample, seed, sk, recall, qps)
+        end
+        [sk.read_int64, recall.read_double, qps.read_double]
       end
     end
 
@@ -255,18 +297,21 @@ module Annoy
 
           raise DimensionError, "query #{i} has #{row.size} values, index dimension is #{dim}"
         end
-        n, search_k = clamp(h, n, search_k)
+        room = capacity(h, n)
         q = rows.size
         flat = FFI::MemoryPointer.new(:float, [q * dim, 1].max)
         flat.put_array_of_float(0, rows.flatten) unless q.zero?
-        ids = FFI::MemoryPointer.new(:uint32, [q * n, 1].max)
-        dists = include_distances ? FFI::MemoryPointer.new(:float, [q * n, 1].max) : nil
+        ids = FFI::MemoryPointer.new(:uint32, [q * room, 1].max)
+        dists = include_distances ? FFI::MemoryPointer.new(:float, [q * room, 1].max) : nil
         counts = FFI::MemoryPointer.new(:size_t, [q, 1].max)
-        Native.call(:annoy_query_batch, h, flat, q, dim, n, search_k, threads, ids, dists, counts)
+        with_options(n, search_k, nil, nil) do |opts|
+          Native.call(:annoy_query_batch_with_options, h, opts, flat, q, dim, threads, ids, dists,
+                      room, counts)
+        end
         found = q.zero? ? [] : Native.read_sizes(counts, q)
         found.each_with_index.map do |c, i|
-          row_ids = ids.get_array_of_uint32(4 * i * n, c)
-          include_distances ? [row_ids, dists.get_array_of_float(4 * i * n, c)] : row_ids
+          row_ids = ids.get_array_of_uint32(4 * i * room, c)
+          include_distances ? [row_ids, dists.get_array_of_float(4 * i * room, c)] : row_ids
         end
       end
     end
@@ -359,49 +404,93 @@ module Annoy
       Native.read_size(out)
     end
 
-    # Shared part of the single-vector queries.
+    # Shared part of the single-vector queries: n and search_k go to the library as given;
+    # only the result buffers are sized here.
     def query(n, search_k, include_distances)
       n = count_arg(n)
       search_k = search_k_arg(search_k)
       read do |h|
-        n, search_k = clamp(h, n, search_k)
-        ids = FFI::MemoryPointer.new(:uint32, [n, 1].max)
-        dists = include_distances ? FFI::MemoryPointer.new(:float, [n, 1].max) : nil
+        room = capacity(h, n)
+        ids = FFI::MemoryPointer.new(:uint32, [room, 1].max)
+        dists = include_distances ? FFI::MemoryPointer.new(:float, [room, 1].max) : nil
         outn = FFI::MemoryPointer.new(:size_t)
-        yield h, n, search_k, ids, dists, outn
+        yield h, n, search_k, ids, dists, room, outn
         found = Native.read_size(outn)
         result = ids.get_array_of_uint32(0, found)
         include_distances ? [result, dists.get_array_of_float(0, found)] : result
       end
     end
 
-    # No query returns more than n_items results, so result buffers need no more room than
-    # that: asking for n > n_items becomes n_items with the search_k that n would have had
-    # (the default n × n_trees), which gives the same answer without a huge allocation.
-    def clamp(handle, n, search_k)
-      n_items = size_of(:annoy_n_items, handle)
-      return [n, search_k] if n <= n_items
-
-      if search_k == SEARCH_K_DEFAULT
-        search_k = [n * size_of(:annoy_n_trees, handle), INT64_MAX].min
+    # A filtered single query (see +nearest+).
+    def filtered(n, search_k, include_distances, allow, filter)
+      n = count_arg(n)
+      with_options(n, search_k_arg(search_k), allow, filter) do |opts|
+        read do |h|
+          room = capacity(h, n)
+          ids = FFI::MemoryPointer.new(:uint32, [room, 1].max)
+          dists = include_distances ? FFI::MemoryPointer.new(:float, [room, 1].max) : nil
+          outn = FFI::MemoryPointer.new(:size_t)
+          yield h, opts, ids, dists, room, outn
+          found = Native.read_size(outn)
+          result = ids.get_array_of_uint32(0, found)
+          include_distances ? [result, dists.get_array_of_float(0, found)] : result
+        end
       end
-      [n_items, search_k]
+    end
+
+    # annoy_query_options for n, search_k, an allow-list (Array of ids) and a filter block.
+    # An exception raised by the block is raised again after the call.
+    def with_options(n, search_k, allow, filter)
+      opts = Native::QueryOptions.new
+      Native.call(:annoy_query_options_init, opts.pointer, Native::QueryOptions.size)
+      opts[:n] = n
+      opts[:search_k] = search_k
+      if allow
+        ids = allow.map { |i| item_id(i) }
+        words = Array.new([(ids.max || 0) / 64 + 1, 1].max, 0)
+        ids.each { |i| words[i / 64] |= 1 << (i % 64) }
+        bits = FFI::MemoryPointer.new(:uint64, words.size)
+        bits.put_array_of_uint64(0, words)
+        opts[:allow] = bits
+        opts[:allow_words] = words.size
+      end
+      raised = nil
+      if filter
+        callback = FFI::Function.new(:int32, %i[uint32 pointer]) do |id, _data|
+          begin
+            filter.call(id) ? 1 : 0
+          rescue Exception => e # rubocop:disable Lint/RescueException
+            raised ||= e
+            0
+          end
+        end
+        opts[:filter] = callback
+      end
+      result = yield opts
+      raise raised if raised
+
+      result
+    end
+
+    # The result buffer a query for n needs: min(n, n_items), the header's rule.
+    def capacity(handle, n)
+      [n, size_of(:annoy_n_items, handle)].min
     end
 
     def count_arg(n)
       raise TypeError, "n must be an Integer, got #{n.class}" unless n.is_a?(Integer)
       raise InvalidArgumentError, "n must be >= 0, got #{n}" if n.negative?
 
-      n
+      [n, SIZE_MAX].min
     end
 
-    # -1 (or nil): Annoy's default; other negatives: unlimited, as Annoy treats them.
+    # nil: Annoy's default (-1). The library reads the value (-1 default, other negatives
+    # unlimited); only Integers past int64 are brought into its range (the same meaning).
     def search_k_arg(search_k)
-      return SEARCH_K_DEFAULT if search_k.nil? || search_k == SEARCH_K_DEFAULT
+      return SEARCH_K_DEFAULT if search_k.nil?
       raise TypeError, "search_k must be an Integer, got #{search_k.class}" unless search_k.is_a?(Integer)
-      return INT64_MAX if search_k.negative? || search_k > INT64_MAX
 
-      search_k
+      search_k.clamp(-INT64_MAX - 1, INT64_MAX)
     end
 
     def item_id(id)

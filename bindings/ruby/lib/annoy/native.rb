@@ -113,6 +113,28 @@ module Annoy
                       %i[pointer uint32 size_t int64 pointer pointer size_t pointer pointer],
                       :int32, blocking: true
 
+      # annoy_query_options; fill with annoy_query_options_init(ptr, QueryOptions.size).
+      class QueryOptions < FFI::Struct
+        layout :size, :size_t, :n, :size_t, :search_k, :int64, :allow, :pointer,
+               :allow_words, :size_t, :filter, :pointer, :filter_data, :pointer
+      end
+      callback :annoy_filter_fn, %i[uint32 pointer], :int32
+      attach_function :annoy_query_options_init, %i[pointer size_t pointer], :int32
+      # The calls that take options may call a Ruby block back, so they keep the GVL.
+      attach_function :annoy_query_with_options,
+                      %i[pointer pointer pointer pointer size_t pointer pointer size_t pointer pointer],
+                      :int32
+      attach_function :annoy_query_by_item_with_options,
+                      %i[pointer pointer pointer uint32 pointer pointer size_t pointer pointer], :int32
+      attach_function :annoy_query_batch_with_options,
+                      %i[pointer pointer pointer size_t size_t int32 pointer pointer size_t pointer pointer],
+                      :int32, blocking: true
+      attach_function :annoy_estimate_recall,
+                      %i[pointer pointer pointer size_t size_t uint64 pointer pointer pointer], :int32
+      attach_function :annoy_tune,
+                      %i[pointer pointer double pointer size_t size_t uint64 pointer pointer pointer pointer],
+                      :int32
+
       attach_function :annoy_get_item, %i[pointer uint32 pointer size_t pointer], :int32
       attach_function :annoy_distance, %i[pointer uint32 uint32 pointer pointer], :int32
       attach_function :annoy_n_items, %i[pointer pointer pointer], :int32

@@ -1,17 +1,13 @@
 //! The timed part of `annoy bench`: for one search_k, recall@k against the ground truth, the
 //! speed of one thread asking one query at a time, and the speed of a batch spread over
-//! threads. Each speed is the best of several passes over all the queries (the first pass
-//! also warms caches and page-ins); `Instant` is monotonic.
+//! threads (`Index::query_batch`, as the C and binding batches run). Each speed is the best of
+//! several passes over all the queries (the first pass also warms caches and page-ins);
+//! `Instant` is monotonic.
 
 use crate::demo::dataset::Points;
 use crate::error::CliResult;
-use annoy::{Index, Query, Scratch};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use annoy::{Index, Query, QueryOptions, Scratch, SearchK};
 use std::time::Instant;
-
-/// Queries a batch thread takes at a time from the shared counter: small enough to keep the
-/// threads busy until the end, large enough that the counter is not contended.
-const BLOCK: usize = 16;
 
 /// What is measured and how, fixed for a whole sweep.
 pub struct Setup<'a> {
@@ -33,28 +29,24 @@ pub struct Measured {
     pub batch_seconds: f64,
 }
 
-/// A thread's scratch on cache lines of its own: a `Scratch` is written on every query (the
-/// lengths of its vectors), and two side by side would make their threads fight over a line.
-#[repr(align(128))]
-struct Padded(Scratch);
-
 /// Working memory kept across a sweep, so the timed loops allocate nothing once warm.
 pub struct Buffers {
     found: Vec<Vec<u32>>,
     scratch: Scratch,
-    batch: Vec<Padded>,
+    threads: usize,
+    batch_ids: Vec<u32>,
+    batch_counts: Vec<usize>,
 }
 
 impl Buffers {
     pub fn new(setup: &Setup<'_>, threads: usize) -> Buffers {
+        let n = setup.queries.len();
         Buffers {
-            found: (0..setup.queries.len())
-                .map(|_| Vec::with_capacity(setup.k))
-                .collect(),
+            found: (0..n).map(|_| Vec::with_capacity(setup.k)).collect(),
             scratch: Scratch::new(),
-            batch: (0..threads.clamp(1, setup.queries.len().max(1)))
-                .map(|_| Padded(Scratch::new()))
-                .collect(),
+            threads: threads.max(1),
+            batch_ids: vec![0; n * setup.index.result_capacity(setup.k)],
+            batch_counts: vec![0; n],
         }
     }
 }
@@ -77,7 +69,7 @@ pub fn measure(
     let recall = recall(&buffers.found, setup.truth);
     let mut batch_seconds = f64::INFINITY;
     for _ in 0..setup.runs {
-        batch_seconds = batch_seconds.min(batch_pass(setup, search_k, &mut buffers.batch)?);
+        batch_seconds = batch_seconds.min(batch_pass(setup, search_k, buffers)?);
     }
     Ok(Measured {
         recall,
@@ -107,50 +99,20 @@ fn single_pass(
     Ok(started.elapsed().as_secs_f64())
 }
 
-/// All queries over one thread per scratch, each taking blocks of queries as it gets free.
-fn batch_pass(
-    setup: &Setup<'_>,
-    search_k: Option<usize>,
-    scratches: &mut [Padded],
-) -> CliResult<f64> {
-    let n = setup.queries.len();
-    let next = AtomicUsize::new(0);
+/// All queries as one batch over the buffers' threads.
+fn batch_pass(setup: &Setup<'_>, search_k: Option<usize>, buffers: &mut Buffers) -> CliResult<f64> {
+    let options =
+        QueryOptions::new(setup.k).search_k(search_k.map_or(SearchK::Default, SearchK::Limit));
     let started = Instant::now();
-    let outcomes: Vec<CliResult<()>> = std::thread::scope(|scope| {
-        let workers: Vec<_> = scratches
-            .iter_mut()
-            .map(|Padded(scratch)| {
-                let next = &next;
-                scope.spawn(move || -> CliResult<()> {
-                    loop {
-                        let start = next.fetch_add(BLOCK, Ordering::Relaxed);
-                        if start >= n {
-                            return Ok(());
-                        }
-                        for q in start..(start + BLOCK).min(n) {
-                            let neighbors = setup.index.query_with(
-                                Query::Vector(setup.queries.row(q)),
-                                setup.k,
-                                search_k,
-                                scratch,
-                            )?;
-                            std::hint::black_box(neighbors);
-                        }
-                    }
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| {
-                w.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    });
-    let seconds = started.elapsed().as_secs_f64();
-    outcomes.into_iter().collect::<CliResult<()>>()?;
-    Ok(seconds)
+    setup.index.query_batch(
+        &setup.queries.values,
+        &options,
+        buffers.threads,
+        &mut buffers.batch_ids,
+        None,
+        &mut buffers.batch_counts,
+    )?;
+    Ok(started.elapsed().as_secs_f64())
 }
 
 /// True neighbours found over true neighbours wanted, summed over all queries.

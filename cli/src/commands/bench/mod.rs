@@ -234,7 +234,7 @@ fn ground_truth(
 }
 
 /// All vectors of a file, checked as the library would check them.
-fn read_points(path: &Path, dim: usize, metric: Metric) -> CliResult<Points> {
+pub(crate) fn read_points(path: &Path, dim: usize, metric: Metric) -> CliResult<Points> {
     let mut values = Vec::new();
     let rows = input::read_vectors(path, dim, &mut |_, vector| {
         numbers::check_values(metric, vector)?;

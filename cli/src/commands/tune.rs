@@ -1,0 +1,119 @@
+//! `annoy tune`: the smallest search_k whose recall@k reaches a target, for a saved index.
+//!
+//! Recall is measured against brute force (`Index::tune`) on a sample of stored items or on
+//! given query vectors; the table lists every search_k tried with its recall and single-thread
+//! queries per second, the chosen one marked, and Annoy's default (k × trees) for comparison.
+
+use crate::args::TuneArgs;
+use crate::commands::bench::read_points;
+use crate::error::{CliError, CliResult};
+use crate::{index_file, json};
+use annoy::{QueryOptions, RecallPoint, RecallSample, SearchK};
+use std::fmt::Write;
+
+pub fn run(args: &TuneArgs) -> CliResult<()> {
+    if !(0.0..=1.0).contains(&args.target_recall) {
+        return Err(CliError::new(format!(
+            "--target-recall must be between 0 and 1, got {}",
+            args.target_recall
+        )));
+    }
+    let index = index_file::open(&args.index, &args.shape, args.prefault)?;
+    let points = match &args.queries {
+        Some(path) => Some(read_points(path, index.dim(), index.metric())?),
+        None => None,
+    };
+    let sample = match &points {
+        Some(p) => RecallSample::Queries(&p.values),
+        None => RecallSample::Items {
+            count: args.sample,
+            seed: args.seed,
+        },
+    };
+    let options = QueryOptions::new(args.k);
+    let tuning = index.tune(&options, args.target_recall, sample)?;
+    let default = index.estimate_recall(&options.search_k(SearchK::Default), sample)?;
+    let shown = |p: &RecallPoint| match p.search_k {
+        SearchK::Unlimited => "unlimited".to_string(),
+        _ => p.candidates.to_string(),
+    };
+    let chosen = tuning.best();
+    let text = if args.json {
+        let point = |p: &RecallPoint| {
+            json::object(&[
+                (
+                    "search_k",
+                    match p.search_k {
+                        SearchK::Unlimited => "-2".to_string(),
+                        _ => p.candidates.to_string(),
+                    },
+                ),
+                ("recall", json::float(p.recall)),
+                ("qps", json::float(p.qps)),
+            ])
+        };
+        format!(
+            "{}\n",
+            json::object(&[
+                ("k", args.k.to_string()),
+                ("target_recall", json::float(args.target_recall)),
+                ("trees", index.n_trees().to_string()),
+                ("chosen", chosen.map_or("null".to_string(), point)),
+                ("default", point(&default)),
+                ("points", json::array(tuning.points.iter().map(point))),
+            ])
+        )
+    } else {
+        let mut out = String::new();
+        let what = match &points {
+            Some(p) => format!("{} query vectors", p.len()),
+            None => format!(
+                "a sample of {} stored items",
+                args.sample.min(index.n_items())
+            ),
+        };
+        let _ = writeln!(
+            out,
+            "recall@{} against brute force on {what}; target {}",
+            args.k, args.target_recall
+        );
+        let _ = writeln!(
+            out,
+            "{:>10}  {:>9}  {:>10}",
+            "search_k", "recall", "queries/s"
+        );
+        for p in &tuning.points {
+            let mark = if chosen == Some(p) {
+                "  <- smallest reaching the target"
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                out,
+                "{:>10}  {:>9.3}  {:>10.0}{mark}",
+                shown(p),
+                p.recall,
+                p.qps
+            );
+        }
+        let _ = writeln!(
+            out,
+            "{:>10}  {:>9.3}  {:>10.0}  Annoy's default: k × trees = {} × {}",
+            shown(&default),
+            default.recall,
+            default.qps,
+            args.k,
+            index.n_trees()
+        );
+        match chosen {
+            Some(p) => {
+                let _ = writeln!(out, "search_k {} reaches recall {:.3}", shown(p), p.recall);
+            }
+            None => {
+                let _ = writeln!(out, "no search_k reaches the target on this sample");
+            }
+        }
+        out
+    };
+    crate::commands::print(&text)
+}
