@@ -32,7 +32,9 @@ mod storage;
 
 pub use error::{Error, Result};
 pub use forest::search::{Neighbor, Scratch};
-pub use index::{Format, Index, Query, RecallPoint, RecallSample, Tuning, MAX_DIMENSION, MAX_ITEMS};
+pub use index::{
+    Format, Index, Query, RecallPoint, RecallSample, Tuning, MAX_DIMENSION, MAX_ITEMS,
+};
 pub use metric::{DotLayout, Metric};
 pub use query::{Bitset, Filter, QueryOptions, SearchK, WALK_COST};
 pub use random::DEFAULT_SEED;

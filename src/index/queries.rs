@@ -3,10 +3,10 @@
 
 use super::{Index, Query};
 use crate::error::{Error, Result};
+use crate::forest::search::{Neighbor, Scratch};
 use crate::format::NodeBuf;
 use crate::metric::{with_space, Space};
 use crate::query::{Filter, QueryOptions};
-use crate::forest::search::{Neighbor, Scratch};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 

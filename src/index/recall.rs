@@ -9,9 +9,9 @@
 
 use super::{Index, Query};
 use crate::error::{Error, Result};
+use crate::forest::search::Scratch;
 use crate::query::{QueryOptions, SearchK};
 use crate::random::Kiss64;
-use crate::forest::search::Scratch;
 use std::time::Instant;
 
 /// The queries a recall estimate runs.
