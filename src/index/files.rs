@@ -11,6 +11,18 @@ use crate::storage::{write_replacing, FileBytes, Storage};
 use std::io::Write;
 use std::path::Path;
 
+impl Format {
+    /// The format of a file that starts with `head` (its first 8 bytes suffice): native when
+    /// it carries the native magic, else Annoy's (which has no magic to check).
+    pub fn of_bytes(head: &[u8]) -> Format {
+        if native::is_native(head) {
+            Format::Native
+        } else {
+            Format::Annoy
+        }
+    }
+}
+
 impl Index {
     /// Opens the native index file at `path`, mapped read-only and shared between processes:
     /// the metric, dimension and everything else come from the file. `prefault` reads the
