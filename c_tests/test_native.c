@@ -280,8 +280,49 @@ static void damaged_files_are_refused(void) {
     free(bad);
 }
 
+/* Sparse 64-bit ids: dense storage, answers mapped back, kept by the native file only. */
+static void external_ids_map_results(void) {
+    const size_t dim = 8, n = 2000;
+    float *data = (float *)malloc(n * dim * sizeof(float));
+    fill_data(ANNOY_METRIC_EUCLIDEAN, data, n, dim, 41);
+    annoy_index *idx = NULL;
+    OK(annoy_new, ANNOY_METRIC_EUCLIDEAN, dim, &idx);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t id = (uint64_t)((i * 7919) % n) * 1500000u + 3; /* up to ~3e9 */
+        OK(annoy_add_with_id, idx, id, data + i * dim, dim);
+    }
+    EXPECT(ANNOY_E_STATE, annoy_add, idx, 0, data, dim);
+    OK(annoy_build, idx, 8, 1);
+    size_t items = 0;
+    OK(annoy_n_items, idx, &items);
+    CHECK_MSG(items == n, "%zu items stored, expected %zu (no holes)", items, n);
+    char path[4200];
+    test_path(path, sizeof path, "sparse.ann");
+    EXPECT(ANNOY_E_STATE, annoy_save_as, idx, path, ANNOY_FORMAT_ANNOY, false);
+    test_path(path, sizeof path, "sparse.native");
+    OK(annoy_save_as, idx, path, ANNOY_FORMAT_NATIVE, false);
+    annoy_free(idx);
+    OK(annoy_open, path, false, &idx);
+    for (size_t i = 0; i < n; i += 97) {
+        uint64_t id = (uint64_t)((i * 7919) % n) * 1500000u + 3, back = 0;
+        uint32_t item = 0, nn[1];
+        size_t got = 0;
+        OK(annoy_item_of_external_id, idx, id, &item);
+        OK(annoy_external_id, idx, item, &back);
+        CHECK(back == id);
+        /* An item's own vector finds itself. */
+        OK(annoy_query, idx, data + i * dim, dim, 1, -1, nn, NULL, 1, &got);
+        CHECK(got == 1 && nn[0] == item);
+    }
+    uint32_t item = 0;
+    EXPECT(ANNOY_E_UNKNOWN_ITEM, annoy_item_of_external_id, idx, 4, &item);
+    annoy_free(idx);
+    free(data);
+}
+
 int main(void) {
     test_begin("native");
+    external_ids_map_results();
     opens_without_metric_or_dimension();
     damaged_files_are_refused();
     test_tmp_cleanup();

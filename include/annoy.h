@@ -381,8 +381,24 @@ enum annoy_status annoy_get_metadata(const struct annoy_index *index,
                                      bool *out_found,
                                      struct annoy_error **err);
 
-// The 64-bit external id of item `item`: from the file's id map when it has one, else
-// `item` itself. Use it to turn query results into the application's ids. Thread-safe.
+// Copies `vector` (`len` floats = dimension) in under the 64-bit external id `id`, any value
+// (no memory is spent on ids never used); re-adding an id replaces its vector. Query results
+// name items by internal number: map them with `annoy_external_id` (and back with
+// `annoy_item_of_external_id`). Not mixable with `annoy_add` in one index; such an index saves
+// in `ANNOY_FORMAT_NATIVE` only. Not after build (unbuild first) or on a loaded index.
+// Exclusive access.
+//
+// Errors: `ANNOY_E_NULL`, `ANNOY_E_DIMENSION`, `ANNOY_E_NOT_FINITE`, `ANNOY_E_STATE` (built,
+// loaded, or items added with `annoy_add`), `ANNOY_E_INVALID_ARGUMENT` (out of memory or
+// 2^31 - 1 items).
+enum annoy_status annoy_add_with_id(struct annoy_index *index,
+                                    uint64_t id,
+                                    const float *vector,
+                                    size_t len,
+                                    struct annoy_error **err);
+
+// The 64-bit external id of item `item`: from the id map (of the file, or of items added
+// with `annoy_add_with_id`) when there is one, else `item` itself. Use it to turn query results into the application's ids. Thread-safe.
 //
 // Errors: `ANNOY_E_NULL`, `ANNOY_E_UNKNOWN_ITEM` (`item` ≥ the number of items).
 enum annoy_status annoy_external_id(const struct annoy_index *index,

@@ -16,6 +16,7 @@ use crate::storage::{Storage, TreeArea};
 use std::path::Path;
 
 mod files;
+mod ids;
 mod queries;
 mod recall;
 
@@ -62,6 +63,8 @@ pub struct Index {
     user: Vec<(String, Vec<u8>)>,
     /// Where a native file's external ids are in its bytes, when it has them.
     ids: Option<std::ops::Range<usize>>,
+    /// External ids of items added with `add_item_with_id` (an index built in memory).
+    external: Option<ids::ExternalIds>,
 }
 
 /// The largest dimension accepted (values, or bits for hamming).
@@ -95,6 +98,7 @@ impl Index {
             trees_requested: -1,
             user: Vec::new(),
             ids: None,
+            external: None,
         })
     }
 
@@ -212,6 +216,17 @@ impl Index {
     /// Stores `vector` as item `id`, replacing any item of that id. Ids need not be
     /// contiguous: ids never added are holes that cost one record each.
     pub fn add_item(&mut self, id: u32, vector: &[f32]) -> Result<()> {
+        self.check_addable()?;
+        if self.external.is_some() {
+            return Err(Error::state(
+                "items were added with external ids; add the rest with add_item_with_id",
+            ));
+        }
+        self.check_vector(vector)?;
+        self.store_item(id, vector)
+    }
+
+    fn check_addable(&self) -> Result<()> {
         if self.is_loaded() {
             return Err(Error::state(
                 "a loaded index is read-only; add items to a new index",
@@ -222,7 +237,11 @@ impl Index {
                 "the index is built; call unbuild() before adding items",
             ));
         }
-        self.check_vector(vector)?;
+        Ok(())
+    }
+
+    /// Stores a checked vector as item `id`.
+    fn store_item(&mut self, id: u32, vector: &[f32]) -> Result<()> {
         let id = id as usize;
         if id >= MAX_ITEMS {
             return Err(Error::invalid(format!(
@@ -297,6 +316,7 @@ impl Index {
                 )))
             }
         };
+        self.order_external_ids()?;
         let layout = self.layout();
         let s = layout.node_size();
         let n_items = self.n_items;
@@ -369,6 +389,9 @@ impl Index {
             ));
         }
         self.storage.drop_trees(self.n_items * self.node_size())?;
+        if let Some(ids) = self.external.as_mut() {
+            ids.sorted_le.clear();
+        }
         self.n_nodes = self.n_items;
         self.roots.clear();
         self.built = false;
@@ -387,6 +410,7 @@ impl Index {
         self.roots.clear();
         self.built = false;
         self.ids = None;
+        self.external = None;
     }
 
     /// The `n` nearest neighbours of `query`, nearest first, looking at `search_k` candidates

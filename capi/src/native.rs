@@ -314,8 +314,32 @@ pub extern "C" fn annoy_get_metadata(
 
 // ---- external ids ----
 
-/// The 64-bit external id of item `item`: from the file's id map when it has one, else
-/// `item` itself. Use it to turn query results into the application's ids. Thread-safe.
+/// Copies `vector` (`len` floats = dimension) in under the 64-bit external id `id`, any value
+/// (no memory is spent on ids never used); re-adding an id replaces its vector. Query results
+/// name items by internal number: map them with `annoy_external_id` (and back with
+/// `annoy_item_of_external_id`). Not mixable with `annoy_add` in one index; such an index saves
+/// in `ANNOY_FORMAT_NATIVE` only. Not after build (unbuild first) or on a loaded index.
+/// Exclusive access.
+///
+/// Errors: `ANNOY_E_NULL`, `ANNOY_E_DIMENSION`, `ANNOY_E_NOT_FINITE`, `ANNOY_E_STATE` (built,
+/// loaded, or items added with `annoy_add`), `ANNOY_E_INVALID_ARGUMENT` (out of memory or
+/// 2^31 - 1 items).
+#[no_mangle]
+pub extern "C" fn annoy_add_with_id(
+    index: *mut AnnoyIndex,
+    id: u64,
+    vector: *const f32,
+    len: usize,
+    err: *mut *mut AnnoyError,
+) -> annoy_status {
+    boundary(err, || {
+        let index = index_mut(index)?;
+        Ok(index.add_item_with_id(id, input(vector, len, "vector")?)?)
+    })
+}
+
+/// The 64-bit external id of item `item`: from the id map (of the file, or of items added
+/// with `annoy_add_with_id`) when there is one, else `item` itself. Use it to turn query results into the application's ids. Thread-safe.
 ///
 /// Errors: `ANNOY_E_NULL`, `ANNOY_E_UNKNOWN_ITEM` (`item` ≥ the number of items).
 #[no_mangle]

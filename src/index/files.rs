@@ -92,6 +92,7 @@ impl Index {
         self.trees_requested = meta.trees_requested;
         self.user = meta.user;
         self.ids = parsed.ids;
+        self.external = None;
         self.storage = Storage::Native {
             bytes,
             items: parsed.items,
@@ -179,6 +180,7 @@ impl Index {
         self.n_nodes = n_nodes;
         self.roots = roots;
         self.ids = None;
+        self.external = None;
         self.user.clear();
         self.built = true;
         Ok(())
@@ -204,6 +206,12 @@ impl Index {
         self.check_saveable()?;
         match format {
             Format::Annoy => {
+                if self.external.is_some() {
+                    return Err(Error::state(
+                        "the index has external ids, which Annoy's format cannot hold; save it \
+                         in the native format",
+                    ));
+                }
                 let same_file = self
                     .storage
                     .on_disk_path()
@@ -278,10 +286,11 @@ impl Index {
             user: self.user.clone(),
         };
         let (items, trees) = self.records();
-        let ids = self
-            .ids
-            .clone()
-            .map(|r| &self.storage.file_bytes().unwrap()[r]);
+        let ids = match (&self.ids, &self.external) {
+            (Some(r), _) => Some(&self.storage.file_bytes().unwrap()[r.clone()]),
+            (None, Some(external)) => Some(external.sorted_le.as_slice()),
+            (None, None) => None,
+        };
         Ok(native::plan(&meta, items, trees, ids))
     }
 
@@ -389,7 +398,7 @@ impl Index {
                 let at = r.start + 8 * id as usize;
                 Some(u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap()))
             }
-            _ => Some(id as u64),
+            _ => self.memory_external_id(id).or(Some(id as u64)),
         }
     }
 
@@ -410,7 +419,10 @@ impl Index {
                 }
                 None
             }
-            _ => (external < self.n_items as u64).then_some(external as u32),
+            _ => match self.memory_item_of(external) {
+                Some(found) => found,
+                None => (external < self.n_items as u64).then_some(external as u32),
+            },
         }
     }
 }
