@@ -320,8 +320,31 @@ static void external_ids_map_results(void) {
     free(data);
 }
 
+/* Sizes the caller controls return a status, never abort the host. */
+static void hostile_sizes_return_a_status(void) {
+    annoy_index *idx = NULL;
+    float *big = (float *)calloc(1000, sizeof(float));
+    big[0] = 1.0f;
+    OK(annoy_new, ANNOY_METRIC_ANGULAR, 1000, &idx);
+    EXPECT(ANNOY_E_INVALID_ARGUMENT, annoy_add, idx, (uint32_t)INT32_MAX - 1, big, 1000);
+    annoy_free(idx);
+    free(big);
+    float data[50 * 4];
+    fill_data(ANNOY_METRIC_EUCLIDEAN, data, 50, 4, 51);
+    OK(annoy_new, ANNOY_METRIC_EUCLIDEAN, 4, &idx);
+    for (uint32_t i = 0; i < 50; i++)
+        OK(annoy_add, idx, i, data + 4 * i, 4);
+    EXPECT(ANNOY_E_INVALID_ARGUMENT, annoy_build, idx, INT32_MAX, 1);
+    OK(annoy_build, idx, 5, 100000);
+    size_t trees = 0;
+    OK(annoy_n_trees, idx, &trees);
+    CHECK(trees == 5);
+    annoy_free(idx);
+}
+
 int main(void) {
     test_begin("native");
+    hostile_sizes_return_a_status();
     external_ids_map_results();
     opens_without_metric_or_dimension();
     damaged_files_are_refused();

@@ -309,7 +309,11 @@ impl Index {
         };
         let threads = match n_threads {
             -1 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-            n if n >= 1 => n as usize,
+            // More threads than cores or trees gain nothing (the index is the same for
+            // every count), and each costs a large stack.
+            n if n >= 1 => (n as usize)
+                .min(std::thread::available_parallelism().map_or(1, |n| n.get()))
+                .min(limit.unwrap_or(usize::MAX)),
             n => {
                 return Err(Error::invalid(format!(
                     "n_threads must be at least 1 (or -1 for one per core), got {n}"
@@ -331,6 +335,7 @@ impl Index {
         let mut root_copies = Vec::new();
         let mut n_nodes = n_items;
         let mut too_large = false;
+        let mut no_memory = None;
         with_space!(&self.space, sp => TreeBuilder::new(sp, items, n_items).build_forest(
             limit,
             threads,
@@ -351,15 +356,26 @@ impl Index {
                 }
                 if let (Some(n_trees), true) = (limit, root_copies.is_empty()) {
                     // The first tree tells the size of the others within a few percent.
-                    area.reserve((records.len() + s) * n_trees * 21 / 20);
+                    // n_trees is the caller's: an estimate beyond memory fails now, cleanly.
+                    let estimate = ((records.len() + s).saturating_mul(n_trees) / 20).saturating_mul(21);
+                    if let Err(e) = area.reserve(estimate) {
+                        no_memory = Some(e);
+                        return false;
+                    }
                 }
-                area.append(&records);
+                if let Err(e) = area.append(&records) {
+                    no_memory = Some(e);
+                    return false;
+                }
                 // Every root is also copied to the end of the file, where `load` finds them.
                 root_copies.extend_from_slice(&records[records.len() - s..]);
                 n_nodes += n_records;
                 true
             },
         ))?;
+        if let Some(e) = no_memory {
+            return Err(e);
+        }
         if too_large {
             return Err(Error::invalid(
                 "the index would have more nodes than 32-bit node ids can address",
@@ -368,7 +384,7 @@ impl Index {
         let roots = (n_nodes..n_nodes + root_copies.len() / s)
             .map(|i| i as i32)
             .collect();
-        area.append(&root_copies);
+        area.append(&root_copies)?;
         let n_nodes = n_nodes + root_copies.len() / s;
         self.storage.set_trees(item_bytes, area)?;
         self.trees_requested = n_trees as i64;

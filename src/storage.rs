@@ -128,6 +128,10 @@ impl Storage {
             Storage::Heap { items, .. } => {
                 let n_words = n_bytes.div_ceil(8);
                 if n_words > items.len() {
+                    // The largest id is the caller's: an absurd one is an error, not an abort.
+                    items
+                        .try_reserve(n_words - items.len())
+                        .map_err(|_| out_of_memory(n_bytes, "the items"))?;
                     items.resize(n_words, 0);
                 }
                 Ok(())
@@ -223,19 +227,28 @@ pub(crate) struct TreeArea {
 impl TreeArea {
     /// Makes room for `more` bytes beyond those held, so that appending them does not move
     /// (and briefly double) the area.
-    pub(crate) fn reserve(&mut self, more: usize) {
-        self.words.reserve(
-            (self.len + more)
-                .div_ceil(8)
-                .saturating_sub(self.words.len()),
-        );
+    /// Fails, allocating nothing, when the memory is not to be had.
+    pub(crate) fn reserve(&mut self, more: usize) -> Result<()> {
+        let words = self
+            .len
+            .checked_add(more)
+            .ok_or_else(|| out_of_memory(usize::MAX, "the trees"))?
+            .div_ceil(8);
+        self.words
+            .try_reserve_exact(words.saturating_sub(self.words.len()))
+            .map_err(|_| out_of_memory(more, "the trees"))
     }
 
-    pub(crate) fn append(&mut self, records: &[u8]) {
+    pub(crate) fn append(&mut self, records: &[u8]) -> Result<()> {
         let end = self.len + records.len();
-        self.words.resize(end.div_ceil(8), 0);
+        let words = end.div_ceil(8);
+        self.words
+            .try_reserve(words.saturating_sub(self.words.len()))
+            .map_err(|_| out_of_memory(end, "the trees"))?;
+        self.words.resize(words, 0);
         words_as_bytes_mut(&mut self.words)[self.len..end].copy_from_slice(records);
         self.len = end;
+        Ok(())
     }
 
     pub(crate) fn bytes(&self) -> &[u8] {
@@ -409,4 +422,9 @@ fn process_exists(pid: i32) -> bool {
     // SAFETY: signal 0 sends nothing; kill only reports whether the process exists.
     let alive = unsafe { libc::kill(pid, 0) } == 0;
     alive || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+}
+
+/// The error for an allocation of `bytes` (for `what`) that failed.
+fn out_of_memory(bytes: usize, what: &str) -> Error {
+    Error::invalid(format!("cannot allocate {bytes} bytes for {what}"))
 }
