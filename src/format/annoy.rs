@@ -51,6 +51,14 @@ pub(crate) fn find_roots(
         originals += 1;
     }
     let roots: Vec<i32> = (start + originals..n_nodes).map(|i| i as i32).collect();
+    // An index of no items is its roots alone, all-zero records: a file whose last node
+    // claims no items but that holds anything else was cut out of a larger one.
+    if n_items == 0 && bytes[..n_nodes * s].iter().any(|&b| b != 0) {
+        return Err(Error::corrupt(format!(
+            "the last node claims no items, but the file's {n_nodes} nodes are not all empty \
+             roots (a truncated file, or the wrong metric or dimension)"
+        )));
+    }
     // The format has no header, so a file read with the wrong metric or dimension can have a
     // plausible size. Its roots rarely survive this check, which costs a few reads.
     for &root in &roots {
@@ -60,6 +68,17 @@ pub(crate) fn find_roots(
         } else {
             (n_items, n_items.max(1))
         };
+        // A root over at most a bucket's worth of items is a bucket: its ids, then zeros (an
+        // item record, cut off where its vector would show, has its vector there).
+        if n_children == n_items {
+            let tail = &node.0[(layout.children + 4 * n_items).min(s)..];
+            if tail.iter().any(|&b| b != 0) {
+                return Err(Error::corrupt(format!(
+                    "root node {root} of a {n_items}-item index is not a bucket (it looks like \
+                     an item record: a truncated file, or the wrong metric or dimension)"
+                )));
+            }
+        }
         for k in 0..n_children {
             let child = node.child(layout, k);
             if child < 0 || child as usize >= bound {
