@@ -25,6 +25,9 @@ python3 -c 'import annoy, numpy, pytest' 2>/dev/null \
 if command -v rustup >/dev/null; then
   rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
   rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
+  # The fuzz smoke run (fuzz/smoke.sh): libFuzzer needs nightly.
+  rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+  cargo +nightly fuzz --version >/dev/null 2>&1 || cargo +nightly install cargo-fuzz --locked
 fi
 
 for tool in cargo go python3 ruby cmake valgrind; do
