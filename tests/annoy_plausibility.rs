@@ -57,3 +57,22 @@ fn a_one_item_index_still_loads() {
     let (bytes, _) = annoy_bytes(1, 4);
     assert_eq!(loads(&bytes).map(|(items, _)| items), Some(1));
 }
+
+/// Found by the load_annoy fuzz target: an Annoy file whose tree record points past the
+/// items loads (the load checks the roots only), fails verify, and its native copy fails
+/// verify the same way instead of hiding the damage behind fresh checksums.
+#[test]
+fn a_damaged_annoy_file_stays_damaged_in_its_native_copy() {
+    let case = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fuzz/seeds/load_annoy/regression-tree-pointer-outside"
+    ))
+    .unwrap();
+    let metric = Metric::ALL[(case[0] % 5) as usize];
+    let dim = 1 + (case[1] % 16) as usize * if metric == Metric::Hamming { 8 } else { 1 };
+    let mut index = Index::new(dim, metric).unwrap();
+    index.load_bytes(&case[2..]).unwrap();
+    assert!(index.verify().is_err());
+    let copy = Index::open_bytes(&index.to_native_bytes().unwrap()).unwrap();
+    assert!(copy.verify().is_err());
+}
