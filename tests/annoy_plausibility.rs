@@ -76,3 +76,36 @@ fn a_damaged_annoy_file_stays_damaged_in_its_native_copy() {
     let copy = Index::open_bytes(&index.to_native_bytes().unwrap()).unwrap();
     assert!(copy.verify().is_err());
 }
+
+/// Found by the load_annoy fuzz target: an Annoy file of no items but empty roots loaded,
+/// yet its native copy was refused ("roots do not fit 0 items"). It now converts both ways.
+#[test]
+fn an_empty_index_with_trees_converts_both_ways() {
+    let (empty, _) = annoy_bytes(0, 3);
+    let mut index = Index::new(8, Metric::Angular).unwrap();
+    index.load_bytes(&empty).unwrap();
+    let native = index.to_native_bytes().unwrap();
+    let copy = Index::open_bytes(&native).unwrap();
+    copy.verify().unwrap();
+    assert_eq!(copy.n_items(), 0);
+    let dir = std::env::temp_dir().join(format!("annoy-empty-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut copy = copy;
+    copy.save_as(dir.join("e.ann"), annoy::Format::Annoy, false)
+        .unwrap();
+    assert_eq!(std::fs::read(dir.join("e.ann")).unwrap(), empty);
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let case = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fuzz/seeds/load_annoy/regression-empty-index-with-roots"
+    ))
+    .unwrap();
+    let metric = Metric::ALL[(case[0] % 5) as usize];
+    let dim = 1 + (case[1] % 16) as usize * if metric == Metric::Hamming { 8 } else { 1 };
+    let mut index = Index::new(dim, metric).unwrap();
+    if index.load_bytes(&case[2..]).is_ok() {
+        let bytes = index.to_native_bytes().unwrap();
+        Index::open_bytes(&bytes).unwrap();
+    }
+}

@@ -340,10 +340,8 @@ fn decode_meta(m: &[u8]) -> Result<Meta> {
              can address"
         )));
     }
-    if n_roots > n_tree_records
-        || (n_items > 0 && n_roots == 0)
-        || (n_items == 0 && n_tree_records > 0)
-    {
+    // An index of no items may still have trees (empty roots, as Annoy writes them).
+    if n_roots > n_tree_records || (n_items > 0 && n_roots == 0) {
         return Err(corrupt(format!(
             "{n_roots} roots do not fit {n_items} items and {n_tree_records} tree records"
         )));
