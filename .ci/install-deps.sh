@@ -37,6 +37,9 @@ if command -v rustup >/dev/null; then
   for t in aarch64-unknown-linux-gnu x86_64-pc-windows-gnu; do
     rustup target list --installed 2>/dev/null | grep -qx "$t" || rustup target add "$t"
   done
+  # The fuzz smoke run (fuzz/smoke.sh): libFuzzer needs nightly.
+  rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+  cargo +nightly fuzz --version >/dev/null 2>&1 || cargo +nightly install cargo-fuzz --locked
 fi
 
 for tool in cargo go python3 ruby cmake valgrind; do

@@ -68,6 +68,16 @@
 
 #define ANNOY_STATE_LOADED 2
 
+// File formats for `annoy_save_as` and `annoy_file_format`: Annoy's `.ann` layout (readable
+// by Annoy; records no metric or dimension, no checksum) and the native format
+// (`docs/format.md`: self-describing, checksummed, metadata, 64-bit external ids).
+#define ANNOY_FORMAT_ANNOY 0
+
+#define ANNOY_FORMAT_NATIVE 1
+
+// What `annoy_file_format` reports for an index that serves from no file (built in memory).
+#define ANNOY_FORMAT_NONE -1
+
 // `search_k` meaning Annoy's default: `n × n_trees` candidates (with the caller's `n`, so a
 // query for more neighbours than items is a full search).
 #define ANNOY_SEARCH_K_DEFAULT -1
@@ -280,11 +290,13 @@ enum annoy_status annoy_save(struct annoy_index *index,
                              struct annoy_error **err);
 
 // Maps the index file at `path` read-only and shared (many processes share one copy in
-// memory); `prefault` reads it all in now. The file must have been built with this index's
-// metric and dimension. Replaces what the index held. Errors: `ANNOY_E_NULL`, `ANNOY_E_IO`
-// (missing, unreadable, not a regular file), `ANNOY_E_CORRUPT` (a size or structure no
-// index of this metric and dimension has), `ANNOY_E_INVALID_ARGUMENT` (a path that is not
-// UTF-8, on Windows); on failure the index is unchanged. Exclusive access.
+// memory); `prefault` reads it all in now. Either format: a native file must hold an index
+// of this index's metric and dimension (else `ANNOY_E_INVALID_ARGUMENT`, naming what it
+// holds; `annoy_open` needs neither); an Annoy file records neither, so it must have been
+// built with them. Replaces what the index held. Errors: `ANNOY_E_NULL`, `ANNOY_E_IO`
+// (missing, unreadable, not a regular file), `ANNOY_E_CORRUPT` (a size, structure or
+// checksum no valid index of this metric and dimension has), `ANNOY_E_INVALID_ARGUMENT`;
+// on failure the index is unchanged. Exclusive access.
 enum annoy_status annoy_load(struct annoy_index *index,
                              const char *path,
                              bool prefault,
@@ -338,6 +350,165 @@ enum annoy_status annoy_metric(const struct annoy_index *index,
 enum annoy_status annoy_state(const struct annoy_index *index,
                               int32_t *out_state,
                               struct annoy_error **err);
+
+// Opens the native index file at `path` with no metric or dimension given: both, and
+// everything else, come from the file. Mapped read-only and shared between processes;
+// `prefault` reads it all in now. Checks the header, the section table, the metadata and
+// the section sizes (not the vectors: `annoy_verify` checks every checksum). On success
+// `*out_index` receives a handle the caller frees with `annoy_free`.
+//
+// Errors: `ANNOY_E_NULL`, `ANNOY_E_IO` (missing, unreadable or not a regular file),
+// `ANNOY_E_CORRUPT` (damaged, or an Annoy file, which records no metric or dimension: use
+// `annoy_new` + `annoy_load`). `*out_index` is unchanged on failure.
+enum annoy_status annoy_open(const char *path,
+                             bool prefault,
+                             struct annoy_index **out_index,
+                             struct annoy_error **err);
+
+// Opens a native index held in `len` bytes at `data` WITHOUT copying them: the caller keeps
+// the buffer alive and unchanged until `annoy_free` of the handle (changing or freeing it
+// earlier is undefined behaviour); the library never writes to it. `data` must be 8-byte
+// aligned (64 gives the fastest queries). Checks as `annoy_open`.
+//
+// Errors: `ANNOY_E_NULL`, `ANNOY_E_INVALID_ARGUMENT` (misaligned), `ANNOY_E_CORRUPT`.
+enum annoy_status annoy_open_buffer(const uint8_t *data,
+                                    size_t len,
+                                    struct annoy_index **out_index,
+                                    struct annoy_error **err);
+
+// Opens a native index from a copy of the `len` bytes at `data`; the buffer can be freed as
+// soon as the call returns. Checks as `annoy_open`.
+//
+// Errors: `ANNOY_E_NULL`, `ANNOY_E_INVALID_ARGUMENT` (cannot allocate the copy),
+// `ANNOY_E_CORRUPT`.
+enum annoy_status annoy_open_buffer_copy(const uint8_t *data,
+                                         size_t len,
+                                         struct annoy_index **out_index,
+                                         struct annoy_error **err);
+
+// `annoy_load` from a copy of `len` bytes at `data`, in either format: a native file must
+// hold this index's metric and dimension; an Annoy file must have been built with them.
+// Replaces what the index held; on error the index is unchanged. Exclusive access.
+//
+// Errors: `ANNOY_E_NULL`, `ANNOY_E_INVALID_ARGUMENT` (a native file of another metric or
+// dimension), `ANNOY_E_CORRUPT`.
+enum annoy_status annoy_load_buffer(struct annoy_index *index,
+                                    const uint8_t *data,
+                                    size_t len,
+                                    struct annoy_error **err);
+
+// `annoy_save` in the format `format` (`ANNOY_FORMAT_*`): written under a temporary name and
+// renamed into place, then served from there, read-only. Exclusive access.
+//
+// Errors: `ANNOY_E_NULL`, `ANNOY_E_INVALID_ARGUMENT` (unknown format), `ANNOY_E_STATE` (not
+// built), `ANNOY_E_IO` (includes a path that is not a regular file). On failure the index
+// keeps serving what it had.
+enum annoy_status annoy_save_as(struct annoy_index *index,
+                                const char *path,
+                                int32_t format_number,
+                                bool prefault,
+                                struct annoy_error **err);
+
+// The size in bytes of the native file of this built or loaded index: what
+// `annoy_save_buffer` needs. Thread-safe.
+//
+// Errors: `ANNOY_E_NULL`, `ANNOY_E_STATE` (not built).
+enum annoy_status annoy_native_size(const struct annoy_index *index,
+                                    size_t *out_size,
+                                    struct annoy_error **err);
+
+// Writes the native file of this index into `buffer` (`capacity` bytes) and its length
+// into `*out_len`. Call `annoy_native_size` first; a smaller buffer fails with
+// `ANNOY_E_BUFFER_TOO_SMALL` and the size needed in `*out_len`. The result opens with
+// `annoy_open_buffer` and is byte for byte what `annoy_save_as(…, ANNOY_FORMAT_NATIVE, …)`
+// writes. Thread-safe.
+//
+// Errors: `ANNOY_E_NULL`, `ANNOY_E_STATE` (not built), `ANNOY_E_BUFFER_TOO_SMALL`.
+enum annoy_status annoy_save_buffer(const struct annoy_index *index,
+                                    uint8_t *buffer,
+                                    size_t capacity,
+                                    size_t *out_len,
+                                    struct annoy_error **err);
+
+// Checks everything that can be checked: for a native file every checksum (any changed
+// byte is found), zero padding and the order of the id map; for an Annoy file (no
+// checksum) and an index in memory, that every tree record points at records that exist.
+// Thread-safe.
+//
+// Errors: `ANNOY_E_NULL`, `ANNOY_E_CORRUPT` (the message says what is wrong).
+enum annoy_status annoy_verify(const struct annoy_index *index, struct annoy_error **err);
+
+// The format of the file the index serves from (`ANNOY_FORMAT_ANNOY`,
+// `ANNOY_FORMAT_NATIVE`), or `ANNOY_FORMAT_NONE` when it serves from memory. Thread-safe.
+//
+// Errors: `ANNOY_E_NULL`.
+enum annoy_status annoy_file_format(const struct annoy_index *index,
+                                    int32_t *out_format,
+                                    struct annoy_error **err);
+
+// Sets an application key-value pair (the embedding model's name, say), written into
+// native files and read back by `annoy_get_metadata`. `key` is NUL-terminated UTF-8 of 1 to
+// 256 bytes; `value` is `value_len` arbitrary bytes, at most 64 KiB (NULL only when 0); at
+// most 1024 pairs. Setting a key again replaces its value. The library copies both.
+// Exclusive access.
+//
+// Errors: `ANNOY_E_NULL`, `ANNOY_E_INVALID_ARGUMENT` (sizes, UTF-8), `ANNOY_E_STATE` (a
+// loaded index is read-only).
+enum annoy_status annoy_set_metadata(struct annoy_index *index,
+                                     const char *key,
+                                     const uint8_t *value,
+                                     size_t value_len,
+                                     struct annoy_error **err);
+
+// Looks up the application value of `key`. `*out_found` says whether the key exists; when
+// it does, the value's length goes to `*out_len` and its bytes into `buffer` (`capacity`
+// bytes; NULL only when `capacity` is 0). A value longer than `capacity` fails with
+// `ANNOY_E_BUFFER_TOO_SMALL`, its length in `*out_len` (call with capacity 0 to learn it).
+// A missing key is not an error: `*out_found` is false and `*out_len` 0. Thread-safe.
+//
+// Errors: `ANNOY_E_NULL`, `ANNOY_E_INVALID_ARGUMENT` (key not UTF-8),
+// `ANNOY_E_BUFFER_TOO_SMALL`.
+enum annoy_status annoy_get_metadata(const struct annoy_index *index,
+                                     const char *key,
+                                     uint8_t *buffer,
+                                     size_t capacity,
+                                     size_t *out_len,
+                                     bool *out_found,
+                                     struct annoy_error **err);
+
+// Copies `vector` (`len` floats = dimension) in under the 64-bit external id `id`, any value
+// (no memory is spent on ids never used); re-adding an id replaces its vector. Query results
+// name items by internal number: map them with `annoy_external_id` (and back with
+// `annoy_item_of_external_id`). Not mixable with `annoy_add` in one index; such an index saves
+// in `ANNOY_FORMAT_NATIVE` only. Not after build (unbuild first) or on a loaded index.
+// Exclusive access.
+//
+// Errors: `ANNOY_E_NULL`, `ANNOY_E_DIMENSION`, `ANNOY_E_NOT_FINITE`, `ANNOY_E_STATE` (built,
+// loaded, or items added with `annoy_add`), `ANNOY_E_INVALID_ARGUMENT` (out of memory or
+// 2^31 - 1 items).
+enum annoy_status annoy_add_with_id(struct annoy_index *index,
+                                    uint64_t id,
+                                    const float *vector,
+                                    size_t len,
+                                    struct annoy_error **err);
+
+// The 64-bit external id of item `item`: from the id map (of the file, or of items added
+// with `annoy_add_with_id`) when there is one, else `item` itself. Use it to turn query results into the application's ids. Thread-safe.
+//
+// Errors: `ANNOY_E_NULL`, `ANNOY_E_UNKNOWN_ITEM` (`item` ≥ the number of items).
+enum annoy_status annoy_external_id(const struct annoy_index *index,
+                                    uint32_t item,
+                                    uint64_t *out_id,
+                                    struct annoy_error **err);
+
+// The item whose external id is `id` (the inverse of `annoy_external_id`), for
+// `annoy_query_by_item` and `annoy_get_item`. Thread-safe.
+//
+// Errors: `ANNOY_E_NULL`, `ANNOY_E_UNKNOWN_ITEM` (no item has that id).
+enum annoy_status annoy_item_of_external_id(const struct annoy_index *index,
+                                            uint64_t id,
+                                            uint32_t *out_item,
+                                            struct annoy_error **err);
 
 // Fills `*options` with the defaults (n = 10, `ANNOY_SEARCH_K_DEFAULT`, no filter) and sets
 // `options->size` to `size`, which must be `sizeof(annoy_query_options)` as the caller sees

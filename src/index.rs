@@ -8,16 +8,17 @@
 use crate::error::{Error, Result};
 use crate::forest::build::TreeBuilder;
 use crate::forest::search::{Forest, Neighbor, Scratch};
-use crate::format::{find_roots, Layout, Node, NodeMut};
+use crate::format::{Layout, Node, NodeMut};
 use crate::metric::{with_space, AnySpace, DotLayout, Metric, Space};
 use crate::query::{QueryOptions, SearchK};
 use crate::random::DEFAULT_SEED;
 use crate::storage::{Storage, TreeArea};
-use std::io::Write;
 use std::ops::ControlFlow;
 use std::path::Path;
 
+mod files;
 mod graph;
+mod ids;
 mod queries;
 mod recall;
 mod state;
@@ -25,6 +26,16 @@ mod state;
 pub use recall::{RecallPoint, RecallSample, Tuning};
 use state::Operation;
 pub use state::State;
+
+/// The two file formats an index is written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// Annoy's `.ann` format, byte for byte: readable by Annoy, but it records neither metric
+    /// nor dimension, and has no checksum.
+    Annoy,
+    /// The native format (`docs/format.md`): self-describing, checksummed, with metadata.
+    Native,
+}
 
 /// What a query is about.
 #[derive(Clone, Copy, Debug)]
@@ -53,6 +64,14 @@ pub struct Index {
     state: State,
     /// The graph over the items, when one was built (see `index::graph`).
     graph: Option<crate::graph::Graph>,
+    /// `n_trees` of the last build (-1: automatic), recorded in native files.
+    trees_requested: i64,
+    /// The application's key-value pairs, recorded in native files; keys ascending.
+    user: Vec<(String, Vec<u8>)>,
+    /// Where a native file's external ids are in its bytes, when it has them.
+    ids: Option<std::ops::Range<usize>>,
+    /// External ids of items added with `add_item_with_id` (an index built in memory).
+    external: Option<ids::ExternalIds>,
 }
 
 /// How far a build is, as [`Index::build_with_progress`] reports it.
@@ -94,6 +113,10 @@ impl Index {
             roots: Vec::new(),
             state: State::Adding,
             graph: None,
+            trees_requested: -1,
+            user: Vec::new(),
+            ids: None,
+            external: None,
         })
     }
 
@@ -218,7 +241,21 @@ impl Index {
     /// contiguous: ids never added are holes that cost one record each.
     pub fn add_item(&mut self, id: u32, vector: &[f32]) -> Result<()> {
         self.state.allows(Operation::Add)?;
+        if self.external.is_some() {
+            return Err(Error::state(
+                "items were added with external ids; add the rest with add_item_with_id",
+            ));
+        }
         self.check_vector(vector)?;
+        self.store_item(id, vector)
+    }
+
+    fn check_addable(&self) -> Result<()> {
+        self.state.allows(Operation::Add)
+    }
+
+    /// Stores a checked vector as item `id`.
+    fn store_item(&mut self, id: u32, vector: &[f32]) -> Result<()> {
         let id = id as usize;
         if id >= MAX_ITEMS {
             return Err(Error::invalid(format!(
@@ -282,13 +319,18 @@ impl Index {
         };
         let threads = match n_threads {
             -1 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-            n if n >= 1 => n as usize,
+            // More threads than cores or trees gain nothing (the index is the same for
+            // every count), and each costs a large stack.
+            n if n >= 1 => (n as usize)
+                .min(std::thread::available_parallelism().map_or(1, |n| n.get()))
+                .min(limit.unwrap_or(usize::MAX)),
             n => {
                 return Err(Error::invalid(format!(
                     "n_threads must be at least 1 (or -1 for one per core), got {n}"
                 )))
             }
         };
+        self.order_external_ids()?;
         let layout = self.layout();
         let s = layout.node_size();
         let n_items = self.n_items;
@@ -309,6 +351,7 @@ impl Index {
                 trees_wanted: limit,
             })
         };
+        let mut no_memory = None;
         let mut built = with_space!(&self.space, sp => TreeBuilder::new(sp, items, n_items).build_forest(
             limit,
             threads,
@@ -329,15 +372,26 @@ impl Index {
                 }
                 if let (Some(n_trees), true) = (limit, root_copies.is_empty()) {
                     // The first tree tells the size of the others within a few percent.
-                    area.reserve((records.len() + s) * n_trees * 21 / 20);
+                    // n_trees is the caller's: an estimate beyond memory fails now, cleanly.
+                    let estimate = ((records.len() + s).saturating_mul(n_trees) / 20).saturating_mul(21);
+                    if let Err(e) = area.reserve(estimate) {
+                        no_memory = Some(e);
+                        return false;
+                    }
                 }
-                area.append(&records);
+                if let Err(e) = area.append(&records) {
+                    no_memory = Some(e);
+                    return false;
+                }
                 // Every root is also copied to the end of the file, where `load` finds them.
                 root_copies.extend_from_slice(&records[records.len() - s..]);
                 n_nodes += n_records;
                 true
             },
         ));
+        if let Some(e) = no_memory {
+            built = built.and(Err(e));
+        }
         if built.is_ok() && too_large {
             built = Err(Error::invalid(
                 "the index would have more nodes than 32-bit node ids can address",
@@ -348,9 +402,10 @@ impl Index {
         let roots = (n_nodes..n_nodes + root_copies.len() / s)
             .map(|i| i as i32)
             .collect();
-        area.append(&root_copies);
+        area.append(&root_copies)?;
         let n_nodes = n_nodes + root_copies.len() / s;
         self.storage.set_trees(item_bytes, area)?;
+        self.trees_requested = n_trees as i64;
         let items = self.storage.items_mut().expect("checked: not loaded");
         with_space!(&self.space, sp => sp.postprocess(&mut items[..item_bytes], n_items));
         self.storage.flush()?;
@@ -364,82 +419,12 @@ impl Index {
     pub fn unbuild(&mut self) -> Result<()> {
         self.state.allows(Operation::Unbuild)?;
         self.storage.drop_trees(self.n_items * self.node_size())?;
+        if let Some(ids) = self.external.as_mut() {
+            ids.sorted_le.clear();
+        }
         self.n_nodes = self.n_items;
         self.roots.clear();
         self.state = State::Adding;
-        self.graph = None;
-        Ok(())
-    }
-
-    /// Writes the index to `path` and then serves it from there (read-only), as Annoy does.
-    /// The file is written under a temporary name and renamed into place, so processes that
-    /// have the old file mapped keep reading the old contents.
-    pub fn save(&mut self, path: impl AsRef<Path>, prefault: bool) -> Result<()> {
-        let path = path.as_ref();
-        self.state.allows(Operation::Save)?;
-        let same_file = self
-            .storage
-            .on_disk_path()
-            .is_some_and(|p| same_path(p, path));
-        if same_file {
-            self.storage.flush()?;
-        } else {
-            let s = self.node_size();
-            let (items, trees) = self.storage.regions(self.n_items * s);
-            let trees = &trees[..(self.n_nodes - self.n_items) * s];
-            write_replacing(path, &[&items[..self.n_items * s], trees])?;
-        }
-        // The layout just written is known: no detection. On failure the index keeps serving
-        // what it had. The items are the same, so the graph stays.
-        let graph = self.graph.take();
-        let loaded = self.load_as(path, prefault, Some(self.dot_layout));
-        self.graph = graph;
-        loaded
-    }
-
-    /// Maps the index file at `path` read-only (shared between processes) and serves queries
-    /// from it; `prefault` reads the whole file in now rather than on first use. The metric
-    /// and dimension must be the ones the file was built with: the format does not record
-    /// them. Replaces whatever the index held; on error the index is unchanged.
-    pub fn load(&mut self, path: impl AsRef<Path>, prefault: bool) -> Result<()> {
-        self.load_as(path.as_ref(), prefault, self.dot_layout_setting)
-    }
-
-    /// `load` with a known dot layout, or `None` to detect it.
-    fn load_as(
-        &mut self,
-        path: &Path,
-        prefault: bool,
-        dot_layout: Option<DotLayout>,
-    ) -> Result<()> {
-        let map = Storage::map_file(path, prefault)?;
-        let bytes: &[u8] = &map;
-        let dot_layout = match (self.metric, dot_layout) {
-            (Metric::Dot, None) => detect_dot_layout(bytes, self.dim)?,
-            (_, layout) => layout.unwrap_or(DotLayout::Annoy117),
-        };
-        let space = AnySpace::new(self.metric, dot_layout, self.dim);
-        let layout = with_space!(&space, s => s.layout());
-        let s = layout.node_size();
-        if !bytes.len().is_multiple_of(s) {
-            return Err(Error::corrupt(format!(
-                "{} is {} bytes, not a whole number of {s}-byte nodes ({} index of dimension {}); \
-                 was it built with another metric or dimension?",
-                path.display(),
-                bytes.len(),
-                self.metric,
-                self.dim
-            )));
-        }
-        let n_nodes = bytes.len() / s;
-        let (n_items, roots) = find_roots(bytes, &layout, n_nodes)?;
-        self.storage = Storage::Mapped(map);
-        self.space = space;
-        self.dot_layout = dot_layout;
-        self.n_items = n_items;
-        self.n_nodes = n_nodes;
-        self.roots = roots;
-        self.state = State::Loaded;
         self.graph = None;
         Ok(())
     }
@@ -456,6 +441,8 @@ impl Index {
         self.roots.clear();
         self.state = State::Adding;
         self.graph = None;
+        self.ids = None;
+        self.external = None;
     }
 
     /// The `n` nearest neighbours of `query`, nearest first, looking at `search_k` candidates
@@ -509,122 +496,5 @@ impl std::fmt::Debug for Index {
             .field("n_trees", &self.n_trees())
             .field("state", &self.state)
             .finish()
-    }
-}
-
-/// Whether two paths name the same file (false when either does not exist).
-fn same_path(a: &Path, b: &Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    }
-}
-
-/// Writes `bytes` to a temporary file beside `path`, then renames it over `path`. A target
-/// that exists and is not a regular file (a device, a pipe) is written in place instead.
-fn write_replacing(path: &Path, parts: &[&[u8]]) -> Result<()> {
-    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
-        let write = || -> std::io::Result<()> {
-            let mut file = std::fs::OpenOptions::new().write(true).open(path)?;
-            for part in parts {
-                file.write_all(part)?;
-            }
-            file.flush()
-        };
-        return write().map_err(|e| Error::io("write", path, e));
-    }
-    let name = path
-        .file_name()
-        .ok_or_else(|| Error::invalid(format!("{} is not a file path", path.display())))?;
-    // Unique per process and per save, so concurrent saves never share a temporary file.
-    static SAVES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let save = SAVES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let mut tmp_name = std::ffi::OsString::from(".");
-    tmp_name.push(name);
-    tmp_name.push(format!(".tmp{}.{save}", std::process::id()));
-    let tmp = path.with_file_name(tmp_name);
-    let write = || -> std::io::Result<()> {
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
-        for part in parts {
-            file.write_all(part)?;
-        }
-        // On disk before the rename, so a crash leaves the old file or the new, never half.
-        file.sync_all()
-    };
-    write().map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::io("write", path, e)
-    })?;
-    rename_over(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::io("replace", path, e)
-    })
-}
-
-/// Renames `tmp` over `path`. On Unix a rename replaces a file other processes have mapped;
-/// Windows refuses to replace a mapped file (access denied) but lets it be renamed, since
-/// every handle std opens shares delete access: the old file moves aside under `tmp`'s name
-/// plus ".old", the new one takes its place, and the old one is deleted (a mapped one once the
-/// last mapping of it closes, or, where Windows does not allow that, left beside as ".old").
-fn rename_over(tmp: &Path, path: &Path) -> std::io::Result<()> {
-    match std::fs::rename(tmp, path) {
-        #[cfg(windows)]
-        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied && path.is_file() => {
-            let mut aside = tmp.as_os_str().to_owned();
-            aside.push(".old");
-            let aside = std::path::PathBuf::from(aside);
-            std::fs::rename(path, &aside).map_err(|_| e)?;
-            if let Err(e) = std::fs::rename(tmp, path) {
-                let _ = std::fs::rename(&aside, path);
-                return Err(e);
-            }
-            let _ = std::fs::remove_file(&aside);
-            Ok(())
-        }
-        result => result,
-    }
-}
-
-/// Tells Annoy 1.17.3's dot files from Annoy main's by size, and when both node sizes fit,
-/// by main's item signature: the same `norm` (M²) at offset 16 in every item, then `built = 1`
-/// and three zero bytes at offset 20. Read as 1.17.3, those bytes are vector values, which
-/// would have to equal the float 1.4e-45 in every item and repeat one value besides.
-fn detect_dot_layout(bytes: &[u8], dim: usize) -> Result<DotLayout> {
-    let size_117 = 16 + 4 * dim;
-    let size_main = 24 + 4 * dim;
-    let fits = |s: usize| bytes.len().is_multiple_of(s);
-    match (fits(size_117), fits(size_main)) {
-        (true, false) => Ok(DotLayout::Annoy117),
-        (false, true) => Ok(DotLayout::AnnoyMain),
-        (false, false) => Err(Error::corrupt(format!(
-            "a file of {} bytes is not a whole number of dot nodes of dimension {dim} \
-             ({size_117} bytes in Annoy 1.17.3, {size_main} in Annoy main)",
-            bytes.len()
-        ))),
-        (true, true) => {
-            let items = bytes
-                .chunks_exact(size_main)
-                .take(4096)
-                .filter(|n| Node(n).n_descendants() == 1)
-                .take(16);
-            let mut seen = 0;
-            let mut norm = None;
-            for node in items {
-                let this_norm = &node[16..20];
-                if node[20..24] != [1, 0, 0, 0] || norm.is_some_and(|n| n != this_norm) {
-                    return Ok(DotLayout::Annoy117);
-                }
-                norm = Some(this_norm);
-                seen += 1;
-            }
-            Ok(if seen > 0 {
-                DotLayout::AnnoyMain
-            } else {
-                DotLayout::Annoy117
-            })
-        }
     }
 }

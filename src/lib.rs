@@ -35,7 +35,8 @@ pub use error::{Error, Result};
 pub use forest::search::{Neighbor, Scratch};
 pub use graph::{GraphParams, MAX_DEGREE};
 pub use index::{
-    BuildProgress, Index, Query, RecallPoint, RecallSample, State, Tuning, MAX_DIMENSION, MAX_ITEMS,
+    BuildProgress, Format, Index, Query, RecallPoint, RecallSample, State, Tuning, MAX_DIMENSION,
+    MAX_ITEMS,
 };
 pub use metric::{DotLayout, Metric};
 pub use query::{Bitset, Filter, QueryOptions, SearchK, DEFAULT_EF, WALK_COST};

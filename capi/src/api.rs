@@ -38,7 +38,7 @@ pub const ANNOY_STATE_BUILT: i32 = 1;
 pub const ANNOY_STATE_LOADED: i32 = 2;
 
 /// An index handle. Create with `annoy_new`, destroy with `annoy_free`.
-pub struct AnnoyIndex(Index);
+pub struct AnnoyIndex(pub(crate) Index);
 
 // ---- argument checking ----
 
@@ -106,7 +106,7 @@ pub(crate) fn fits_in_memory<T>(len: usize, what: &str) -> Result<(), Failure> {
     Ok(())
 }
 
-fn c_path<'a>(path: *const c_char) -> Result<&'a Path, Failure> {
+pub(crate) fn c_path<'a>(path: *const c_char) -> Result<&'a Path, Failure> {
     if path.is_null() {
         return fail(ANNOY_E_NULL, "path is NULL");
     }
@@ -152,7 +152,7 @@ fn metric(number: i32) -> Result<Metric, Failure> {
     Ok(metric)
 }
 
-fn metric_number(metric: Metric) -> i32 {
+pub(crate) fn metric_number(metric: Metric) -> i32 {
     match metric {
         Metric::Angular => ANNOY_METRIC_ANGULAR,
         Metric::Euclidean => ANNOY_METRIC_EUCLIDEAN,
@@ -434,11 +434,13 @@ pub extern "C" fn annoy_save(
 }
 
 /// Maps the index file at `path` read-only and shared (many processes share one copy in
-/// memory); `prefault` reads it all in now. The file must have been built with this index's
-/// metric and dimension. Replaces what the index held. Errors: `ANNOY_E_NULL`, `ANNOY_E_IO`
-/// (missing, unreadable, not a regular file), `ANNOY_E_CORRUPT` (a size or structure no
-/// index of this metric and dimension has), `ANNOY_E_INVALID_ARGUMENT` (a path that is not
-/// UTF-8, on Windows); on failure the index is unchanged. Exclusive access.
+/// memory); `prefault` reads it all in now. Either format: a native file must hold an index
+/// of this index's metric and dimension (else `ANNOY_E_INVALID_ARGUMENT`, naming what it
+/// holds; `annoy_open` needs neither); an Annoy file records neither, so it must have been
+/// built with them. Replaces what the index held. Errors: `ANNOY_E_NULL`, `ANNOY_E_IO`
+/// (missing, unreadable, not a regular file), `ANNOY_E_CORRUPT` (a size, structure or
+/// checksum no valid index of this metric and dimension has), `ANNOY_E_INVALID_ARGUMENT`;
+/// on failure the index is unchanged. Exclusive access.
 #[no_mangle]
 pub extern "C" fn annoy_load(
     index: *mut AnnoyIndex,

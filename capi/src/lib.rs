@@ -12,9 +12,11 @@
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
 mod api;
+mod native;
 mod query;
 mod status;
 
 pub use api::*;
+pub use native::*;
 pub use query::*;
 pub use status::*;

@@ -22,6 +22,10 @@ pub enum Command {
     Query(QueryArgs),
     /// Show the size and shape of a saved index.
     Info(InfoArgs),
+    /// Rewrite an index file in the other format (Annoy's ↔ native).
+    Convert(ConvertArgs),
+    /// Check an index file: every checksum of a native file, the structure of either format.
+    Verify(VerifyArgs),
     /// Build and query an index of generated data; report recall and speed.
     Demo(DemoArgs),
     /// Measure recall@k and queries per second over a sweep of search_k, for a saved index
@@ -62,19 +66,64 @@ pub struct TuneArgs {
     pub prefault: bool,
 }
 
-/// What the index file does not record, so every command that opens one must be told.
+/// What an Annoy file does not record, so a command that opens one must be told. A native
+/// file records both (given anyway, they must match).
 #[derive(Args, Debug)]
 pub struct IndexShape {
-    /// Distance: angular, euclidean, manhattan, dot or hamming.
+    /// Distance: angular, euclidean, manhattan, dot or hamming [needed for Annoy files and
+    /// for building].
     #[arg(long)]
-    pub metric: String,
-    /// Values per vector (bits, for hamming).
+    pub metric: Option<String>,
+    /// Values per vector (bits, for hamming) [needed for Annoy files and for building from
+    /// text; .npy and .fvecs headers give it].
     #[arg(long)]
-    pub dim: usize,
+    pub dim: Option<usize>,
     /// File layout of the dot metric: Annoy 1.17.3's or Annoy main's. Detected when loading
     /// if not given; 1.17 when building.
     #[arg(long, value_enum)]
     pub dot_layout: Option<DotLayoutArg>,
+}
+
+/// Index file formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Annoy's .ann layout, readable by Annoy (records no metric or dimension).
+    Annoy,
+    /// The native format: self-describing and checksummed.
+    Native,
+}
+
+impl From<FormatArg> for annoy::Format {
+    fn from(arg: FormatArg) -> Self {
+        match arg {
+            FormatArg::Annoy => annoy::Format::Annoy,
+            FormatArg::Native => annoy::Format::Native,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct ConvertArgs {
+    /// The index file to read (an Annoy file needs --metric and --dim).
+    #[arg(long)]
+    pub input: PathBuf,
+    #[command(flatten)]
+    pub shape: IndexShape,
+    /// The file to write.
+    #[arg(long)]
+    pub output: PathBuf,
+    /// The format to write [default: the other one].
+    #[arg(long, value_enum)]
+    pub to: Option<FormatArg>,
+}
+
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// The index file (an Annoy file needs --metric and --dim).
+    #[arg(long)]
+    pub index: PathBuf,
+    #[command(flatten)]
+    pub shape: IndexShape,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -116,6 +165,10 @@ pub struct BuildArgs {
     /// The index file to write.
     #[arg(long)]
     pub output: PathBuf,
+    /// The format to write: Annoy's (readable by Annoy) or native (self-describing:
+    /// `info` and `query` then need no --metric or --dim).
+    #[arg(long, value_enum, default_value = "annoy")]
+    pub format: FormatArg,
 }
 
 #[derive(Args, Debug)]

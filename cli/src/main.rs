@@ -28,6 +28,8 @@ fn main() {
         args::Command::Build(a) => commands::build::run(&a),
         args::Command::Query(a) => commands::query::run(&a),
         args::Command::Info(a) => commands::info::run(&a),
+        args::Command::Convert(a) => commands::convert::run(&a),
+        args::Command::Verify(a) => commands::verify::run(&a),
         args::Command::Demo(a) => demo::run(&a),
         args::Command::Bench(a) => commands::bench::run(&a),
         args::Command::Tune(a) => commands::tune::run(&a),

@@ -185,7 +185,7 @@ class AnnoyIndex:
 
     __slots__ = (
         "_handle", "_f", "_metric", "_lock", "_reading", "_writing",
-        "_built", "_loaded", "_zero_trees", "_on_disk", "_loaded_file",
+        "_built", "_loaded", "_zero_trees", "_on_disk", "_loaded_file", "_loaded_bytes",
         "_seed", "_verbose", "_added", "_vector_type", "__weakref__",
     )
 
@@ -232,6 +232,7 @@ class AnnoyIndex:
         self._zero_trees = False  # build(0) / n_jobs=0: Annoy's "built with no trees"
         self._on_disk = None  # path given to on_disk_build
         self._loaded_file = None  # (path, stat signature) of the file served, if known
+        self._loaded_bytes = None  # the bytes served, after deserialize
         self._added = bytearray()  # 1 for every id added (to tell holes apart); None if unknown
 
     def __del__(self):
@@ -329,6 +330,9 @@ class AnnoyIndex:
         self._seed = seed
 
     def _remember_loaded_file(self, path):
+        if path is None:
+            self._loaded_file = None
+            return
         try:
             st = os.stat(path)
             self._loaded_file = (path, (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns))
@@ -341,6 +345,7 @@ class AnnoyIndex:
         self._zero_trees = False
         self._on_disk = None
         self._added = None
+        self._loaded_bytes = None
         self._remember_loaded_file(path)
 
     # ---- Annoy's API ----
@@ -855,16 +860,19 @@ class AnnoyIndex:
         return True
 
     def _load_bytes(self, data, prefault):
-        tmpdir = tempfile.mkdtemp(prefix="annoy_rs_")
-        tmp = os.path.join(tmpdir, "index.ann")
-        try:
-            with open(tmp, "wb") as fh:
-                fh.write(data)
-            call(lib.annoy_load, self._handle, os.fsencode(tmp), prefault, override=AnnoyIOError)
-            self._became_loaded(tmp)
-            self._loaded_file = None
-        finally:
-            shutil.rmtree(tmpdir, ignore_errors=True)
+        # The library copies the bytes (either format), so no temporary file is needed;
+        # `prefault` is moot for memory.
+        data = bytes(data)
+        call(lib.annoy_load_buffer, self._handle, data, len(data), override=AnnoyIOError)
+        self._became_loaded(None)
+        self._loaded_bytes = data
+
+    def verify(self):
+        """Checks the index: every checksum of a native file (any changed byte is found), the
+        structure of an Annoy file (which has no checksums). Raises on damage."""
+        with self._writing:
+            call(lib.annoy_verify, self._handle)
+        return True
 
     # ---- pickling ----
 
@@ -904,6 +912,8 @@ class AnnoyIndex:
         if self._on_disk and not self._loaded:
             with open(self._on_disk, "rb") as fh:  # complete after an on-disk build
                 return fh.read()
+        if self._loaded_bytes is not None:
+            return self._loaded_bytes
         if self._loaded_file is not None:
             path, signature = self._loaded_file
             try:

@@ -155,6 +155,8 @@ _declare("annoy_unbuild", c_int, IndexP, ErrorPP)
 _declare("annoy_save", c_int, IndexP, c_char_p, c_bool, ErrorPP)
 _declare("annoy_load", c_int, IndexP, c_char_p, c_bool, ErrorPP)
 _declare("annoy_unload", c_int, IndexP, ErrorPP)
+_declare("annoy_load_buffer", c_int, IndexP, c_char_p, c_size_t, ErrorPP)
+_declare("annoy_verify", c_int, IndexP, ErrorPP)
 _declare(
     "annoy_query", c_int,
     IndexP, FloatP, c_size_t, c_size_t, c_int64, U32P, FloatP, c_size_t, SizeP, ErrorPP,

@@ -1,20 +1,34 @@
 //! `annoy build`: vectors from a file → trees → an index file.
 
-use crate::args::BuildArgs;
+use crate::args::{BuildArgs, FormatArg};
 use crate::error::{CliError, CliResult};
 use crate::{index_file, input, numbers, progress};
 use std::time::Instant;
 
 pub fn run(args: &BuildArgs) -> CliResult<()> {
     let started = Instant::now();
-    let mut index = index_file::new_index(&args.shape)?;
+    let dim = match (args.shape.dim, input::header_dim(&args.input)?) {
+        (Some(dim), _) | (None, Some(dim)) => dim,
+        (None, None) => {
+            return Err(CliError::new(format!(
+                "--dim is needed: {} is text, which has no header to give it",
+                args.input.display()
+            )))
+        }
+    };
+    if args.on_disk && args.format == FormatArg::Native {
+        return Err(CliError::new(
+            "--on-disk builds an Annoy file in place; convert it to native afterwards",
+        ));
+    }
+    let mut index = index_file::new_index(&args.shape, dim)?;
     let metric = index.metric();
     index.set_seed(args.seed);
     if args.on_disk {
         index.on_disk_build(&args.output)?;
     }
     let built = (|| -> CliResult<usize> {
-        let rows = input::read_vectors(&args.input, args.shape.dim, &mut |id, vector| {
+        let rows = input::read_vectors(&args.input, dim, &mut |id, vector| {
             numbers::check_values(metric, vector)?;
             Ok(index.add_item(id, vector)?)
         })?;
@@ -30,7 +44,7 @@ pub fn run(args: &BuildArgs) -> CliResult<()> {
         bar.finish_and_clear();
         result?;
         if !args.on_disk {
-            index.save(&args.output, false)?;
+            index.save_as(&args.output, args.format.into(), false)?;
         }
         Ok(rows)
     })();

@@ -3,7 +3,7 @@
 use crate::args::InfoArgs;
 use crate::error::CliResult;
 use crate::{index_file, json};
-use annoy::{DotLayout, Metric};
+use annoy::{DotLayout, Format, Metric};
 use std::fmt::Write;
 
 pub fn run(args: &InfoArgs) -> CliResult<()> {
@@ -21,23 +21,40 @@ pub fn run(args: &InfoArgs) -> CliResult<()> {
         ("nodes", index.n_nodes().to_string()),
         ("node_size", index.node_size().to_string()),
         ("file_size", file_size.to_string()),
+        (
+            "format",
+            match index.file_format() {
+                Some(Format::Native) => "native",
+                _ => "annoy",
+            }
+            .to_string(),
+        ),
     ];
+    // The application's own pairs, prefixed so that none can pass for a field above.
+    let user_keys: Vec<String> = index
+        .metadata_pairs()
+        .iter()
+        .map(|(k, _)| format!("meta.{k}"))
+        .collect();
+    for (key, (_, value)) in user_keys.iter().zip(index.metadata_pairs()) {
+        fields.push((key.as_str(), String::from_utf8_lossy(value).into_owned()));
+    }
     if let Some(layout) = dot_layout {
         fields.push(("dot_layout", layout.to_string()));
     }
     fields.push(("simd", annoy::simd_kernels().to_string()));
 
     let text = if args.json {
-        let quoted = ["metric", "dot_layout", "simd"];
+        let numbers = ["dim", "items", "trees", "nodes", "node_size", "file_size"];
         let values: Vec<(&str, String)> = fields
             .into_iter()
             .map(|(k, v)| {
                 (
                     k,
-                    if quoted.contains(&k) {
-                        json::string(&v)
-                    } else {
+                    if numbers.contains(&k) {
                         v
+                    } else {
+                        json::string(&v)
                     },
                 )
             })

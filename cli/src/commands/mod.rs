@@ -2,9 +2,11 @@
 
 pub mod bench;
 pub mod build;
+pub mod convert;
 pub mod info;
 pub mod query;
 pub mod tune;
+pub mod verify;
 
 use crate::error::{CliError, CliResult};
 use std::io::Write;

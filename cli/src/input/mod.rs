@@ -38,6 +38,38 @@ pub fn read_vectors(path: &Path, dim: usize, sink: &mut Sink<'_>) -> CliResult<u
     }
 }
 
+/// The dimension the header of a `.npy` or `.fvecs` file gives (columns; the first row's
+/// length), or `None` for text, which has no header.
+pub fn header_dim(path: &Path) -> CliResult<Option<usize>> {
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let open = || {
+        File::open(path)
+            .map(|f| BufReader::with_capacity(1 << 12, f))
+            .map_err(|e| CliError::new(format!("cannot open {}: {e}", path.display())))
+    };
+    match extension.as_deref() {
+        Some("npy") => Ok(Some(npy::columns(open()?, path)?)),
+        Some("fvecs") => {
+            let mut head = [0u8; 4];
+            std::io::Read::read_exact(&mut open()?, &mut head).map_err(|_| {
+                CliError::new(format!("{}: no row (the file is empty)", path.display()))
+            })?;
+            let dim = i32::from_le_bytes(head);
+            match usize::try_from(dim) {
+                Ok(d) if d > 0 => Ok(Some(d)),
+                _ => Err(CliError::new(format!(
+                    "{}: the first row has {dim} values",
+                    path.display()
+                ))),
+            }
+        }
+        _ => Ok(None),
+    }
+}
+
 /// Reads rows of ids from `path`: `.ivecs`, or `.npy` of int32/int64. Ids are returned as
 /// stored (possibly negative); what they must be is for the caller to say.
 pub fn read_id_rows(path: &Path) -> CliResult<Vec<Vec<i64>>> {

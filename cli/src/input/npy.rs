@@ -49,6 +49,12 @@ struct Header {
     cols: usize,
 }
 
+/// The number of columns the header of an .npy file declares (the vectors' dimension).
+pub fn columns(mut reader: impl Read, path: &Path) -> CliResult<usize> {
+    let (header, _) = read_header(&mut reader).map_err(|e| e.context(path.display()))?;
+    Ok(header.cols)
+}
+
 /// Reads the vectors of a float32 or float64 file.
 pub fn read(
     mut reader: impl Read,

@@ -78,6 +78,15 @@ module Annoy
       @lock = RWLock.new
     end
 
+    # Opens a native index file (written by +save_native+ or `annoy build --format native`)
+    # with no metric or dimension: both come from the file. An Annoy file records neither and
+    # is refused (Annoy::CorruptFileError): use +new+ and +load+ for it.
+    def self.open_native(path, prefault: false)
+      index = allocate
+      index.send(:adopt_native_file, path.to_s, prefault ? true : false)
+      index
+    end
+
     # The ANNOY_METRIC_* number of a metric name (Integers pass through to the library).
     def self.metric_number(metric)
       case metric
@@ -209,6 +218,21 @@ module Annoy
 
     # Maps the index file at +path+ (read-only, shared between processes); +prefault+ reads it
     # all in now. Releases the GVL while it runs. Returns self.
+    # +save+ in the native format: self-describing (+open_native+ needs no metric or dimension)
+    # and checksummed (+verify+ finds any changed byte). Returns self.
+    def save_native(path, prefault: false)
+      path = path_string(path)
+      write { |h| Native.call(:annoy_save_as, h, path, 1, prefault ? true : false) }
+      self
+    end
+
+    # Checks the index: every checksum of a native file, the structure of an Annoy file
+    # (which has no checksums). Raises Annoy::CorruptFileError on damage; returns true.
+    def verify
+      read { |h| Native.call(:annoy_verify, h) }
+      true
+    end
+
     def load(path, prefault: false)
       path = path_string(path)
       write { |h| Native.call(:annoy_load, h, path, prefault ? true : false) }
@@ -397,6 +421,13 @@ module Annoy
     # Runs the block with the live handle while no mutating call runs.
     def read
       @lock.read { yield handle }
+    end
+
+    def adopt_native_file(path, prefault)
+      out = FFI::MemoryPointer.new(:pointer)
+      Native.call(:annoy_open, path, prefault, out)
+      @ptr = FFI::AutoPointer.new(out.read_pointer, Native.method(:annoy_free))
+      @lock = RWLock.new
     end
 
     # Runs the block with the live handle while no other call runs.

@@ -105,6 +105,9 @@ module Annoy
                       %i[pointer int32 int32 annoy_progress_fn pointer pointer], :int32
       attach_function :annoy_save, %i[pointer string bool pointer], :int32, blocking: true
       attach_function :annoy_load, %i[pointer string bool pointer], :int32, blocking: true
+      attach_function :annoy_open, %i[string bool pointer pointer], :int32, blocking: true
+      attach_function :annoy_save_as, %i[pointer string int32 bool pointer], :int32, blocking: true
+      attach_function :annoy_verify, %i[pointer pointer], :int32, blocking: true
       attach_function :annoy_query_batch,
                       %i[pointer pointer size_t size_t size_t int64 int32 pointer pointer pointer pointer],
                       :int32, blocking: true

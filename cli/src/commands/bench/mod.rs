@@ -125,8 +125,8 @@ fn open_index(args: &BenchArgs, path: &Path) -> CliResult<Opened> {
         return Err(CliError::new("--index needs --metric, --dim and --queries"));
     };
     let shape = IndexShape {
-        metric: metric.clone(),
-        dim,
+        metric: Some(metric.clone()),
+        dim: Some(dim),
         dot_layout: args.dot_layout,
     };
     let started = Instant::now();

@@ -1,6 +1,7 @@
-//! Annoy's on-disk format: a flat array of fixed-size node records, native (little-endian) byte
-//! order, no header. Node `i` starts at byte `i * node_size`; items come first, then the tree
-//! nodes, then a copy of every root (see `shared/docs/annoy-format.md`, section 1).
+//! Node records, the unit of both file formats: Annoy's headerless array of records
+//! ([`annoy`]) and the native, self-describing container that holds the same records in
+//! sections ([`native`], specified in `docs/format.md`). Records are little-endian; node `i` of
+//! an index is item `i` below `n_items` and a tree record after.
 //!
 //! Every record starts with `n_descendants: i32`. Where the child ids and the vector start
 //! depends on the metric (`Layout`). A record is one of three kinds:
@@ -9,6 +10,9 @@
 
 #[cfg(target_endian = "big")]
 compile_error!("Annoy index files are little-endian; big-endian targets are not supported");
+
+pub(crate) mod annoy;
+pub(crate) mod native;
 
 /// Byte offsets inside a node record for one metric.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -240,70 +244,3 @@ impl Plain for f32 {}
 impl Plain for u64 {}
 impl Plain for i32 {}
 impl Plain for u8 {}
-
-/// Finds the roots of a file's trees and its item count (spec section 1.7).
-///
-/// Like Annoy, this takes the run of nodes at the end of the file whose `n_descendants` equal
-/// the last one's: the root copies, possibly preceded by original roots. Unlike Annoy's
-/// heuristic, which counts tiny indexes' trees twice (or 2q+1 times), every leading node of
-/// the run that has an identical record later in the run is recognised as an original and
-/// dropped, and item records are never taken for roots.
-pub(crate) fn find_roots(
-    bytes: &[u8],
-    layout: &Layout,
-    n_nodes: usize,
-) -> crate::Result<(usize, Vec<i32>)> {
-    use crate::Error;
-    let s = layout.node_size();
-    let node = |i: usize| Node(&bytes[i * s..(i + 1) * s]);
-    if n_nodes == 0 {
-        return Err(Error::corrupt("the file holds no nodes"));
-    }
-    if n_nodes - 1 > i32::MAX as usize {
-        return Err(Error::corrupt(format!(
-            "{n_nodes} nodes are more than 32-bit node ids can address"
-        )));
-    }
-    let m = node(n_nodes - 1).n_descendants();
-    if m < 0 || m as usize >= n_nodes {
-        return Err(Error::corrupt(format!(
-            "the last node claims {m} items, but the file holds only {n_nodes} nodes \
-             (wrong metric or dimension?)"
-        )));
-    }
-    let n_items = m as usize;
-    let mut start = n_nodes - 1;
-    while start > n_items && node(start - 1).n_descendants() == m {
-        start -= 1;
-    }
-    let mut last_position = std::collections::HashMap::new();
-    for i in start..n_nodes {
-        last_position.insert(node(i).0, i);
-    }
-    let run = n_nodes - start;
-    let mut originals = 0;
-    while originals < run / 2 && last_position[node(start + originals).0] > start + originals {
-        originals += 1;
-    }
-    let roots: Vec<i32> = (start + originals..n_nodes).map(|i| i as i32).collect();
-    // The format has no header, so a file read with the wrong metric or dimension can have a
-    // plausible size. Its roots rarely survive this check, which costs a few reads.
-    for &root in &roots {
-        let node = node(root as usize);
-        let (n_children, bound) = if n_items > layout.max_bucket() {
-            (2, n_nodes)
-        } else {
-            (n_items, n_items.max(1))
-        };
-        for k in 0..n_children {
-            let child = node.child(layout, k);
-            if child < 0 || child as usize >= bound {
-                return Err(Error::corrupt(format!(
-                    "root node {root} points to node {child}, outside the file's {n_nodes} nodes \
-                     (wrong metric or dimension, or a damaged file)"
-                )));
-            }
-        }
-    }
-    Ok((n_items, roots))
-}

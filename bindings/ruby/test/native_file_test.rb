@@ -1,0 +1,36 @@
+# frozen_string_literal: true
+
+require_relative "test_helper"
+
+# Native files: opened with no metric or dimension, answering as the index that wrote them;
+# verify finds a changed byte; an Annoy file is refused by open_native.
+class NativeFileTest < Minitest::Test
+  include AnnoyTestHelper
+
+  def test_open_native_needs_no_metric_or_dimension
+    items = random_vectors(300, 9, seed: 21)
+    with_tmpdir do |dir|
+      index = build_index(:manhattan, items)
+      want = index.nearest_to_item(5, 10, include_distances: true)
+      path = File.join(dir, "i.native")
+      index.save_native(path)
+      opened = Annoy::Index.open_native(path)
+      assert_equal 9, opened.dim
+      assert_equal :manhattan, opened.metric
+      assert opened.verify
+      assert_equal want, opened.nearest_to_item(5, 10, include_distances: true)
+
+      bytes = File.binread(path)
+      bytes.setbyte(bytes.bytesize / 2, bytes.getbyte(bytes.bytesize / 2) ^ 0x08)
+      bad = File.join(dir, "bad.native")
+      File.binwrite(bad, bytes)
+      assert_raises(Annoy::CorruptFileError) { Annoy::Index.open_native(bad).verify }
+
+      annoy_path = File.join(dir, "i.ann")
+      index.save(annoy_path)
+      assert_raises(Annoy::CorruptFileError) { Annoy::Index.open_native(annoy_path) }
+      opened.close
+      index.close
+    end
+  end
+end

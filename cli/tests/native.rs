@@ -1,0 +1,296 @@
+//! The CLI on native files: `info`, `query` and `verify` need no --metric/--dim, `build`
+//! takes the dimension from .npy/.fvecs headers, `convert` goes both ways (native → Annoy
+//! gives back the Annoy file byte for byte), and `verify` finds a changed byte.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_annoy");
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let dir =
+            std::env::temp_dir().join(format!("annoy-cli-native-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    fn path(&self, file: &str) -> String {
+        self.0.join(file).to_str().unwrap().to_owned()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(BIN).args(args).output().unwrap()
+}
+
+fn run_ok(args: &[&str]) -> String {
+    let out = run(args);
+    assert!(
+        out.status.success(),
+        "annoy {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Exit status 1 and one `annoy: error:` line containing `expected`.
+fn fails_with(args: &[&str], expected: &str) {
+    let out = run(args);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "annoy {args:?}: {err}");
+    assert_eq!(err.lines().count(), 1, "annoy {args:?}: {err}");
+    assert!(
+        err.starts_with("annoy: error: ") && !err.contains("internal error"),
+        "{err}"
+    );
+    assert!(
+        err.contains(expected),
+        "annoy {args:?}: expected {expected:?} in {err}"
+    );
+}
+
+fn rows(n: usize, dim: usize) -> Vec<Vec<f32>> {
+    let mut state = 0x1234_5678_9abc_def0u64;
+    (0..n)
+        .map(|_| {
+            (0..dim)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    (state >> 40) as f32 / (1u64 << 23) as f32 - 1.0
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn write_npy(path: &str, rows: &[Vec<f32>]) {
+    let mut header = format!(
+        "{{'descr': '<f4', 'fortran_order': False, 'shape': ({}, {}), }}",
+        rows.len(),
+        rows[0].len()
+    );
+    while !(10 + header.len() + 1).is_multiple_of(64) {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    bytes.extend_from_slice(header.as_bytes());
+    for v in rows.iter().flatten() {
+        bytes.extend_from_slice(&v.to_le_bytes());
+    }
+    std::fs::write(path, bytes).unwrap();
+}
+
+fn write_fvecs(path: &str, rows: &[Vec<f32>]) {
+    let mut bytes = Vec::new();
+    for row in rows {
+        bytes.extend_from_slice(&(row.len() as i32).to_le_bytes());
+        for v in row {
+            bytes.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    std::fs::write(path, bytes).unwrap();
+}
+
+fn build(input: &str, output: &str, extra: &[&str]) {
+    let mut args = vec![
+        "build",
+        "--metric",
+        "euclidean",
+        "--trees",
+        "5",
+        "--seed",
+        "3",
+    ];
+    args.extend_from_slice(&["--input", input, "--output", output]);
+    args.extend_from_slice(extra);
+    run_ok(&args);
+}
+
+fn json_info(args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["info", "--json"];
+    all.extend_from_slice(args);
+    serde_json::from_str(run_ok(&all).trim()).unwrap()
+}
+
+#[test]
+fn native_file_is_queried_and_described_without_metric_or_dim() {
+    let dir = TempDir::new("describe");
+    let data = rows(300, 12);
+    let (npy, fvecs) = (dir.path("data.npy"), dir.path("data.fvecs"));
+    write_npy(&npy, &data);
+    write_fvecs(&fvecs, &data);
+    let (native, annoy) = (dir.path("index.native"), dir.path("index.ann"));
+    // No --dim: the .npy and .fvecs headers give it.
+    build(&npy, &native, &["--format", "native"]);
+    build(&fvecs, &annoy, &[]);
+
+    let info = json_info(&["--index", &native]);
+    assert_eq!(info["metric"], "euclidean");
+    assert_eq!(info["dim"], 12);
+    assert_eq!(info["items"], 300);
+    assert_eq!(info["trees"], 5);
+    assert_eq!(info["format"], "native");
+    let info = json_info(&["--index", &annoy, "--metric", "euclidean", "--dim", "12"]);
+    assert_eq!(info["format"], "annoy");
+
+    // The same trees in either container: the same answers.
+    for target in ["--item=17", "--vector=0.5,0,0,0,0,0,0,0,0,0,0,-0.5"] {
+        let from_native = run_ok(&["query", "--index", &native, target, "--json"]);
+        let from_annoy = run_ok(&[
+            "query",
+            "--index",
+            &annoy,
+            "--metric",
+            "euclidean",
+            "--dim",
+            "12",
+            target,
+            "--json",
+        ]);
+        assert_eq!(from_native, from_annoy, "{target}");
+        let doc: serde_json::Value = serde_json::from_str(from_native.trim()).unwrap();
+        assert_eq!(doc["ids"].as_array().unwrap().len(), 10);
+    }
+    // A shape given for a native file must be the file's.
+    run_ok(&[
+        "query",
+        "--index",
+        &native,
+        "--metric",
+        "euclidean",
+        "--dim",
+        "12",
+        "--item=1",
+    ]);
+    fails_with(
+        &[
+            "query", "--index", &native, "--metric", "angular", "--dim", "12", "--item=1",
+        ],
+        "holds a euclidean index of dimension 12",
+    );
+    fails_with(
+        &["query", "--index", &native, "--dim", "12", "--item=1"],
+        "--metric is needed",
+    );
+    fails_with(
+        &["info", "--index", &annoy],
+        "an Annoy file records neither",
+    );
+}
+
+#[test]
+fn build_needs_dim_only_for_text() {
+    let dir = TempDir::new("textdim");
+    let text = dir.path("data.txt");
+    std::fs::write(&text, "1 2 3\n4 5 6\n").unwrap();
+    let out = dir.path("out.ann");
+    fails_with(
+        &[
+            "build", "--metric", "angular", "--trees", "2", "--input", &text, "--output", &out,
+        ],
+        "--dim is needed",
+    );
+    run_ok(&[
+        "build", "--metric", "angular", "--trees", "2", "--dim", "3", "--input", &text, "--output",
+        &out,
+    ]);
+    let npy = dir.path("data.npy");
+    write_npy(&npy, &rows(5, 4));
+    fails_with(
+        &[
+            "build", "--metric", "angular", "--trees", "2", "--dim", "3", "--input", &npy,
+            "--output", &out,
+        ],
+        "--dim is 3",
+    );
+}
+
+#[test]
+fn convert_round_trips_annoy_files_byte_for_byte() {
+    let dir = TempDir::new("convert");
+    let npy = dir.path("data.npy");
+    write_npy(&npy, &rows(500, 8));
+    let (annoy, native, back) = (dir.path("a.ann"), dir.path("a.native"), dir.path("b.ann"));
+    build(&npy, &annoy, &[]);
+    fails_with(
+        &["convert", "--input", &annoy, "--output", &native],
+        "--metric",
+    );
+    run_ok(&[
+        "convert",
+        "--input",
+        &annoy,
+        "--metric",
+        "euclidean",
+        "--dim",
+        "8",
+        "--output",
+        &native,
+    ]);
+    assert_eq!(json_info(&["--index", &native])["format"], "native");
+    // Native → Annoy is the default direction for a native file and needs no shape.
+    run_ok(&["convert", "--input", &native, "--output", &back]);
+    assert!(std::fs::read(&annoy).unwrap() == std::fs::read(&back).unwrap());
+    // Native → native with --to rewrites the same bytes.
+    let again = dir.path("again.native");
+    run_ok(&[
+        "convert", "--input", &native, "--to", "native", "--output", &again,
+    ]);
+    assert!(std::fs::read(&native).unwrap() == std::fs::read(&again).unwrap());
+}
+
+#[test]
+fn verify_finds_any_changed_byte_of_a_native_file() {
+    let dir = TempDir::new("verify");
+    let npy = dir.path("data.npy");
+    write_npy(&npy, &rows(200, 6));
+    let (native, annoy) = (dir.path("i.native"), dir.path("i.ann"));
+    build(&npy, &native, &["--format", "native"]);
+    build(&npy, &annoy, &[]);
+    assert!(run_ok(&["verify", "--index", &native]).contains("ok"));
+    assert!(run_ok(&[
+        "verify",
+        "--index",
+        &annoy,
+        "--metric",
+        "euclidean",
+        "--dim",
+        "6"
+    ])
+    .contains("structure only"));
+    let good = std::fs::read(&native).unwrap();
+    let bad_path = dir.path("bad.native");
+    // Header, table, metadata, the vectors and the forest (the last byte).
+    for at in [0, 20, 70, 200, good.len() / 2, good.len() - 1] {
+        let mut bad = good.clone();
+        bad[at] ^= 0x10;
+        std::fs::write(&bad_path, &bad).unwrap();
+        let out = run(&["verify", "--index", &bad_path]);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "byte {at} changed, verify passed"
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.starts_with("annoy: error: ") && !err.contains("internal error"),
+            "{err}"
+        );
+    }
+    std::fs::write(&bad_path, &good[..good.len() - 64]).unwrap();
+    fails_with(&["verify", "--index", &bad_path], "");
+    fails_with(&["info", "--index", &bad_path], "");
+}

@@ -1,0 +1,27 @@
+//! Arbitrary bytes opened as a native index file, then verified and queried: an error is fine,
+//! a crash, a hang or an unbounded allocation is not.
+
+#![no_main]
+
+use annoy::{Index, Query};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(index) = Index::open_bytes(data) else {
+        return;
+    };
+    let _ = index.verify();
+    let dim = index.dim();
+    let query: Vec<f32> = (0..dim).map(|i| (i % 7) as f32 - 3.0).collect();
+    let _ = index.query(Query::Vector(&query), 10, Some(200));
+    let _ = index.query(Query::Vector(&query), 3, None);
+    if index.n_items() > 0 {
+        let last = (index.n_items() - 1) as u32;
+        let _ = index.query(Query::Item(last), 5, Some(100));
+        let _ = index.item_vector(0);
+        let _ = index.distance(0, last);
+        let _ = index.external_id(last);
+    }
+    let _ = index.item_of_external_id(7);
+    let _ = index.to_native_bytes();
+});
