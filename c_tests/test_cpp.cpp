@@ -12,6 +12,9 @@
 #include <numeric>
 #include <string>
 #include <unistd.h>
+
+// The library's test hook: exported, not declared by the header (it is not API).
+extern "C" annoy_status annoy_selftest_panic(annoy_error **err);
 #include <vector>
 
 namespace {
