@@ -100,7 +100,17 @@ pub(crate) fn beam_search<S: Space, F: Fn(u32) -> bool>(
     allowed: &F,
     beam: &mut Beam,
 ) -> bool {
-    beam_search_bounded(space, items, graph, query, ef, allowed, usize::MAX, beam)
+    beam_search_bounded(
+        space,
+        items,
+        graph,
+        query,
+        ef,
+        &[],
+        allowed,
+        usize::MAX,
+        beam,
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -110,6 +120,7 @@ pub(crate) fn beam_search_bounded<S: Space, F: Fn(u32) -> bool>(
     graph: &Graph,
     query: Node<'_>,
     ef: usize,
+    seeds: &[u32],
     allowed: &F,
     max_visits: usize,
     beam: &mut Beam,
@@ -126,7 +137,7 @@ pub(crate) fn beam_search_bounded<S: Space, F: Fn(u32) -> bool>(
         da <= space.graph_distance(query, items.node(b as usize))
     });
     let near = &near[..near.len().min(LEAF_ENTRIES)];
-    for &e in graph.entries.iter().chain(near) {
+    for &e in graph.entries.iter().chain(near).chain(seeds) {
         if beam.visit(e) {
             let d = space.graph_distance(query, items.node(e as usize));
             beam.frontier.push(Reverse(pack(d, e)));

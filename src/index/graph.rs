@@ -10,6 +10,9 @@ use crate::graph::{Graph, GraphParams};
 use crate::metric::{with_space, Space};
 use crate::query::{Filter, QueryOptions, DEFAULT_EF};
 
+/// Items the forest hands the graph search as extra entry points.
+const FOREST_SEEDS: usize = 8;
+
 impl Index {
     /// Builds a graph over the items of the built index, on `n_threads` threads (`-1`: one
     /// per core). From then on queries search the graph (their effort is
@@ -112,20 +115,33 @@ impl Index {
             |allowed: usize| (ef * graph.degree) as f64 * n_items as f64 / allowed.max(1) as f64;
         let limit = (ef * graph.degree).saturating_mul(16).max(n_items / 8);
         with_space!(&self.space, sp => {
+            // Entry points from the forest too: a short walk of every tree finds items near
+            // the query in several trees' leaves, where the graph's own entry tree gives one
+            // leaf. Without them a query between clusters can start, and stay, in the wrong
+            // one (the pruned graph has few edges between clusters).
+            let mut seeds = [0u32; FOREST_SEEDS];
+            let mut n_seeds = 0;
+            if forest.search(sp, q, FOREST_SEEDS, ef, |_| true, usize::MAX, scratch)? {
+                for hit in &scratch.results {
+                    seeds[n_seeds] = hit.id;
+                    n_seeds += 1;
+                }
+            }
+            scratch.results.clear();
             let walked = match options.filter {
                 Filter::All => {
-                    beam_search_bounded(sp, items, graph, q, ef, &|_| true, usize::MAX, &mut scratch.beam)
+                    beam_search_bounded(sp, items, graph, q, ef, &seeds[..n_seeds], &|_| true, usize::MAX, &mut scratch.beam)
                 }
                 Filter::Allow(bits) => {
                     let allowed = bits.count().min(n_items);
                     if allowed as f64 <= walk_cost(allowed) / graph.degree as f64 {
                         false
                     } else {
-                        beam_search_bounded(sp, items, graph, q, ef, &|id| bits.contains(id), limit, &mut scratch.beam)
+                        beam_search_bounded(sp, items, graph, q, ef, &seeds[..n_seeds], &|id| bits.contains(id), limit, &mut scratch.beam)
                     }
                 }
                 Filter::Predicate(allowed) => {
-                    beam_search_bounded(sp, items, graph, q, ef, &|id| allowed(id), limit, &mut scratch.beam)
+                    beam_search_bounded(sp, items, graph, q, ef, &seeds[..n_seeds], &|id| allowed(id), limit, &mut scratch.beam)
                 }
             };
             if walked {
