@@ -178,6 +178,8 @@ fn write_native_into_needs_the_whole_size_and_writes_what_a_file_holds() {
     assert_eq!(&buf[..size], &stream[..]);
 }
 
+// /dev/null and FIFOs are Unix things.
+#[cfg(unix)]
 #[test]
 fn refuses_to_load_or_save_onto_files_that_are_not_regular() {
     let (mut index, _) = small_index(Metric::Angular, 4, 30, 2);
@@ -201,6 +203,8 @@ fn refuses_to_load_or_save_onto_files_that_are_not_regular() {
     assert!(matches!(Index::open(&fifo, false), Err(Error::Io { .. })));
 }
 
+// Only Unix can tell cheaply whether the process that wrote a temporary file is gone.
+#[cfg(unix)]
 #[test]
 fn a_killed_save_leaves_a_temporary_file_that_the_next_save_removes() {
     let dir = TempDir::new("native-stale");
