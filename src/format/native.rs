@@ -10,6 +10,7 @@
 use crate::error::{Error, Result};
 use crate::index::MAX_DIMENSION;
 use crate::metric::{with_space, AnySpace, DotLayout, Metric, Space};
+use std::borrow::Cow;
 use std::io::Write;
 use std::ops::Range;
 use xxhash_rust::xxh3::{xxh3_64, Xxh3};
@@ -29,9 +30,9 @@ const KIND_META: u32 = 1;
 const KIND_ITEMS: u32 = 2;
 const KIND_FOREST: u32 = 3;
 const KIND_IDS: u32 = 4;
-/// Reserved for the graph search layer: adjacency rows, entry points, permutation, metadata.
-#[allow(dead_code)]
-pub(crate) const KIND_GRAPH_FIRST: u32 = 16;
+/// Kinds 16..=31 belong to the graph search layer (`crate::graph`): the container stores the
+/// ones it is given and hands back every one a file holds, without reading them.
+use crate::graph::GRAPH_KINDS;
 
 const META_FIXED: usize = 128;
 const MAX_KEYS: usize = 1024;
@@ -73,6 +74,8 @@ pub(crate) struct Parsed {
     pub items: Range<usize>,
     pub forest: Range<usize>,
     pub ids: Option<Range<usize>>,
+    /// The graph layer's sections, `(kind, bytes)`, kinds ascending.
+    pub graph: Vec<(u32, Range<usize>)>,
     sections: Vec<Entry>,
 }
 
@@ -216,7 +219,8 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed> {
                 entry.kind
             )));
         }
-        let known = matches!(entry.kind, KIND_META | KIND_ITEMS | KIND_FOREST | KIND_IDS);
+        let known = matches!(entry.kind, KIND_META | KIND_ITEMS | KIND_FOREST | KIND_IDS)
+            || GRAPH_KINDS.contains(&entry.kind);
         if !known && entry.flags & FLAG_REQUIRED != 0 {
             return Err(corrupt(format!(
                 "the file requires section kind {}, which this library does not know",
@@ -271,11 +275,18 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed> {
     if let Some(ids) = &ids {
         expect("id", ids, meta.n_items, 8)?;
     }
+    let mut graph: Vec<(u32, Range<usize>)> = sections
+        .iter()
+        .filter(|s| GRAPH_KINDS.contains(&s.kind))
+        .map(|s| (s.kind, s.offset as usize..(s.offset + s.length) as usize))
+        .collect();
+    graph.sort_by_key(|g| g.0);
     Ok(Parsed {
         meta,
         items,
         forest,
         ids,
+        graph,
         sections,
     })
 }
@@ -531,12 +542,15 @@ fn kind_name(kind: u32) -> &'static str {
     }
 }
 
+/// The parts of one section, written one after the other.
+type Parts<'a> = Vec<Cow<'a, [u8]>>;
+
 /// A native file ready to be written: the header and table, then each section at its offset.
 pub(crate) struct Plan<'a> {
     head: Vec<u8>,
     meta: Vec<u8>,
     /// Offset and parts of each section after the metadata, in file order.
-    pieces: Vec<(usize, Vec<&'a [u8]>)>,
+    pieces: Vec<(usize, Parts<'a>)>,
     meta_offset: usize,
     len: usize,
 }
@@ -545,13 +559,15 @@ fn align(x: usize, to: usize) -> usize {
     x.div_ceil(to) * to
 }
 
-/// Lays out a file of `meta` with its item and tree records and optional id map, and computes
-/// every checksum.
+/// Lays out a file of `meta` with its item and tree records, optional id map and the graph
+/// layer's sections (`(kind, bytes)`, kinds in 16..=31, written in the order given), and
+/// computes every checksum.
 pub(crate) fn plan<'a>(
     meta: &Meta,
     items: &'a [u8],
     forest: &'a [u8],
     ids: Option<&'a [u8]>,
+    graph: Vec<(u32, Cow<'a, [u8]>)>,
 ) -> Plan<'a> {
     let meta_bytes = encode_meta(meta);
     // Large record sections start on a page, so a map of them starts on a page too; small
@@ -563,19 +579,30 @@ pub(crate) fn plan<'a>(
             SMALL_ALIGN
         }
     };
-    let mut sections: Vec<(u32, Vec<&'a [u8]>, usize)> = vec![
-        (KIND_ITEMS, vec![items], big(items)),
-        (KIND_FOREST, vec![forest], big(forest)),
+    let mut sections: Vec<(u32, Parts<'a>, usize)> = vec![
+        (KIND_ITEMS, vec![Cow::Borrowed(items)], big(items)),
+        (KIND_FOREST, vec![Cow::Borrowed(forest)], big(forest)),
     ];
     if let Some(ids) = ids {
-        sections.push((KIND_IDS, vec![ids], SMALL_ALIGN));
+        sections.push((KIND_IDS, vec![Cow::Borrowed(ids)], SMALL_ALIGN));
+    }
+    for (kind, bytes) in graph {
+        debug_assert!(GRAPH_KINDS.contains(&kind));
+        let alignment = big(&bytes);
+        sections.push((kind, vec![bytes], alignment));
     }
     let count = 1 + sections.len();
     let meta_offset = align(HEADER_LEN + count * ENTRY_LEN, SMALL_ALIGN);
     let mut table = Vec::with_capacity(count * ENTRY_LEN);
     let mut entry = |kind: u32, offset: usize, length: usize, checksum: u64| {
+        // The graph is optional: a reader without it still answers from the forest.
+        let flags = if GRAPH_KINDS.contains(&kind) {
+            0
+        } else {
+            FLAG_REQUIRED
+        };
         table.extend_from_slice(&kind.to_le_bytes());
-        table.extend_from_slice(&FLAG_REQUIRED.to_le_bytes());
+        table.extend_from_slice(&flags.to_le_bytes());
         table.extend_from_slice(&(offset as u64).to_le_bytes());
         table.extend_from_slice(&(length as u64).to_le_bytes());
         table.extend_from_slice(&checksum.to_le_bytes());
@@ -692,7 +719,7 @@ mod tests {
         let forest = vec![2u8; 24];
         let ids: Vec<u8> = [5u64, 9].iter().flat_map(|i| i.to_le_bytes()).collect();
         let m = meta(2, 1);
-        let plan = plan(&m, &items, &forest, Some(&ids));
+        let plan = plan(&m, &items, &forest, Some(&ids), Vec::new());
         let mut out = Vec::new();
         plan.write_to(&mut out).unwrap();
         let mut filled = vec![0xffu8; plan.len()];

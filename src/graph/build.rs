@@ -387,7 +387,7 @@ fn prune<S: Space>(
     Graph {
         degree,
         n_items,
-        adjacency,
+        adjacency: adjacency.into(),
         entries: Vec::new(),
         tree: EntryTree::default(),
     }

@@ -209,6 +209,81 @@ impl EntryTree {
     }
 }
 
+/// Section kinds of the graph in a native file (`docs/format.md` §6); the container
+/// stores every kind in 16..=31 it is given and hands them all back at open.
+pub(crate) const KIND_GRAPH_HEADER: u32 = 16;
+pub(crate) const KIND_GRAPH_ADJACENCY: u32 = 17;
+/// The graph's kinds, first to last.
+pub(crate) const GRAPH_KINDS: std::ops::RangeInclusive<u32> = 16..=31;
+
+/// The adjacency rows: built in memory, or read in place from a mapped native file.
+pub(crate) enum Rows {
+    Owned(Vec<u32>),
+    /// `len` words at `ptr`, inside the file bytes the index keeps alive while the graph
+    /// lives (the index drops or re-reads the graph whenever it replaces its storage).
+    Mapped {
+        ptr: *const u32,
+        len: usize,
+    },
+}
+
+// SAFETY: `Mapped` points into read-only file bytes that the owning index keeps alive and
+// unchanged; shared reads from several threads are sound.
+unsafe impl Send for Rows {}
+// SAFETY: as for `Send`: the words are never written through this pointer.
+unsafe impl Sync for Rows {}
+
+impl std::ops::Deref for Rows {
+    type Target = [u32];
+    fn deref(&self) -> &[u32] {
+        match self {
+            Rows::Owned(v) => v,
+            // SAFETY: `ptr` is 4-byte aligned and `len` words long inside bytes that outlive
+            // the graph (see the variant's comment).
+            Rows::Mapped { ptr, len } => unsafe { std::slice::from_raw_parts(*ptr, *len) },
+        }
+    }
+}
+
+impl std::ops::DerefMut for Rows {
+    /// Writing to mapped rows first copies them (a file's rows are never written).
+    fn deref_mut(&mut self) -> &mut [u32] {
+        if let Rows::Mapped { .. } = self {
+            *self = Rows::Owned(self.to_vec());
+        }
+        match self {
+            Rows::Owned(v) => v,
+            Rows::Mapped { .. } => unreachable!("copied above"),
+        }
+    }
+}
+
+impl From<Vec<u32>> for Rows {
+    fn from(v: Vec<u32>) -> Rows {
+        Rows::Owned(v)
+    }
+}
+
+impl Clone for Rows {
+    /// A clone owns its rows, so it outlives the file the original was read from.
+    fn clone(&self) -> Rows {
+        Rows::Owned(self.to_vec())
+    }
+}
+
+impl PartialEq for Rows {
+    fn eq(&self, other: &Rows) -> bool {
+        **self == **other
+    }
+}
+impl Eq for Rows {}
+
+impl std::fmt::Debug for Rows {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Rows({} edges)", self.len())
+    }
+}
+
 /// The built graph: `degree` slots per item, row `i` listing item `i`'s neighbours nearest
 /// first, unused slots [`NO_EDGE`] (at the end of a row); the entry points every search
 /// starts from, and the tree that adds entry points near each query.
@@ -216,22 +291,84 @@ impl EntryTree {
 pub(crate) struct Graph {
     pub degree: usize,
     pub n_items: usize,
-    pub adjacency: Vec<u32>,
+    pub adjacency: Rows,
     pub entries: Vec<u32>,
     pub tree: EntryTree,
 }
 
+/// The little-endian bytes of `words`, borrowed where the machine is little-endian.
+fn le_bytes(words: &[u32]) -> std::borrow::Cow<'_, [u8]> {
+    if cfg!(target_endian = "little") {
+        // SAFETY: any `u32` slice is a valid byte slice of four times its length, and on a
+        // little-endian machine its bytes are the little-endian encoding.
+        std::borrow::Cow::Borrowed(unsafe {
+            std::slice::from_raw_parts(words.as_ptr().cast::<u8>(), words.len() * 4)
+        })
+    } else {
+        std::borrow::Cow::Owned(words.iter().flat_map(|w| w.to_le_bytes()).collect())
+    }
+}
+
 impl Graph {
+    /// The graph with rows of its own (a copy when they were read in place from a file).
+    pub(crate) fn into_owned(self) -> Graph {
+        match self.adjacency {
+            Rows::Owned(_) => self,
+            Rows::Mapped { .. } => Graph {
+                adjacency: Rows::Owned(self.adjacency.to_vec()),
+                ..self
+            },
+        }
+    }
+
     #[inline]
     pub(crate) fn row(&self, i: usize) -> &[u32] {
         &self.adjacency[i * self.degree..(i + 1) * self.degree]
     }
 
-    /// The section payloads a file stores: the header and the adjacency (little-endian
-    /// `u32` rows). The header: `degree`, `n_items`, `n_entries`, `n_tree_nodes`,
-    /// `n_tree_items` as little-endian `u64`, then as `u32`: the entries, the tree's nodes
-    /// (four words each) and the tree's items.
-    pub(crate) fn to_sections(&self) -> (Vec<u8>, Vec<u8>) {
+    /// The sections a native file stores for this graph, as `(kind, bytes)` in file order:
+    /// [`KIND_GRAPH_HEADER`] (see [`Graph::to_sections`]) and [`KIND_GRAPH_ADJACENCY`] (the
+    /// rows as little-endian `u32`, borrowed, not copied). A later section (compact codes,
+    /// say) is one more pair here and one more kind read in [`Graph::from_file_sections`];
+    /// the container code needs no change.
+    pub(crate) fn file_sections(&self) -> Vec<(u32, std::borrow::Cow<'_, [u8]>)> {
+        vec![
+            (KIND_GRAPH_HEADER, std::borrow::Cow::Owned(self.header())),
+            (KIND_GRAPH_ADJACENCY, le_bytes(&self.adjacency)),
+        ]
+    }
+
+    /// Reads the graph from the sections of a native file (`(kind, bytes)`, every kind in
+    /// [`GRAPH_KINDS`] the file holds), checked as [`Graph::from_sections`] checks. The rows
+    /// are read in place, not copied, when they are 4-byte aligned and the machine is
+    /// little-endian; the caller then keeps `sections`' bytes alive and unchanged while the
+    /// graph lives. `Ok(None)`: the file has no graph.
+    pub(crate) fn from_file_sections(
+        sections: &[(u32, &[u8])],
+        n_items: usize,
+    ) -> Result<Option<Graph>> {
+        let find = |kind| sections.iter().find(|s| s.0 == kind).map(|s| s.1);
+        match (find(KIND_GRAPH_HEADER), find(KIND_GRAPH_ADJACENCY)) {
+            (None, None) => Ok(None),
+            (Some(header), Some(adjacency)) => {
+                let zero_copy =
+                    cfg!(target_endian = "little") && adjacency.as_ptr().align_offset(4) == 0;
+                let mut graph = Graph::decode(header, adjacency, n_items, !zero_copy)?;
+                if zero_copy {
+                    graph.adjacency = Rows::Mapped {
+                        ptr: adjacency.as_ptr().cast::<u32>(),
+                        len: adjacency.len() / 4,
+                    };
+                }
+                Ok(Some(graph))
+            }
+            _ => Err(Error::corrupt(
+                "the file holds half a graph (its header or its adjacency is missing)",
+            )),
+        }
+    }
+
+    fn header(&self) -> Vec<u8> {
         let mut header = Vec::new();
         for v in [
             self.degree,
@@ -250,17 +387,26 @@ impl Graph {
         for e in words {
             header.extend_from_slice(&e.to_le_bytes());
         }
-        let adjacency = self
-            .adjacency
-            .iter()
-            .flat_map(|e| e.to_le_bytes())
-            .collect();
-        (header, adjacency)
+        header
+    }
+
+    /// The section payloads a file stores: the header and the adjacency (little-endian
+    /// `u32` rows). The header: `degree`, `n_items`, `n_entries`, `n_tree_nodes`,
+    /// `n_tree_items` as little-endian `u64`, then as `u32`: the entries, the tree's nodes
+    /// (four words each) and the tree's items.
+    pub(crate) fn to_sections(&self) -> (Vec<u8>, Vec<u8>) {
+        (self.header(), le_bytes(&self.adjacency).into_owned())
     }
 
     /// Reads what [`Graph::to_sections`] wrote, checking everything a damaged file could
     /// get wrong: sizes, and every edge and entry below `n_items`.
     pub(crate) fn from_sections(header: &[u8], adjacency: &[u8], n_items: usize) -> Result<Graph> {
+        Graph::decode(header, adjacency, n_items, true)
+    }
+
+    /// Checks and reads the sections; the adjacency is copied only when `copy_rows` (else
+    /// the graph gets empty rows, for the caller to point at `adjacency`).
+    fn decode(header: &[u8], adjacency: &[u8], n_items: usize, copy_rows: bool) -> Result<Graph> {
         let word = |k: usize| -> Result<u64> {
             header
                 .get(8 * k..8 * k + 8)
@@ -310,13 +456,22 @@ impl Graph {
             items: tree_items,
         };
         tree.check(n_items)?;
-        let adjacency = decode(adjacency);
         let bad = |e: u32| e != NO_EDGE && e as usize >= n_items;
-        if entries.iter().any(|&e| e == NO_EDGE || bad(e)) || adjacency.iter().any(|&e| bad(e)) {
+        // Every edge is checked at open (a linear pass, a few milliseconds per million
+        // rows), so a search never meets an id it cannot index.
+        let bad_edge = adjacency
+            .chunks_exact(4)
+            .any(|b| bad(u32::from_le_bytes(b.try_into().expect("4 bytes"))));
+        if entries.iter().any(|&e| e == NO_EDGE || bad(e)) || bad_edge {
             return Err(Error::corrupt(
                 "the graph has an edge to an item it does not hold",
             ));
         }
+        let adjacency = if copy_rows {
+            Rows::Owned(decode(adjacency))
+        } else {
+            Rows::Owned(Vec::new())
+        };
         Ok(Graph {
             degree,
             n_items,

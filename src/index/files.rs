@@ -6,6 +6,7 @@ use super::{Format, Index, Operation, State};
 use crate::error::{Error, Result};
 use crate::format::annoy::{check_size, check_structure, detect_dot_layout, find_roots};
 use crate::format::native;
+use crate::graph::Graph;
 use crate::metric::{with_space, AnySpace, DotLayout, Metric, Space};
 use crate::storage::{write_replacing, FileBytes, Storage};
 use std::io::Write;
@@ -75,12 +76,23 @@ impl Index {
             index.set_dot_layout(meta.dot_layout)?;
         }
         index.seed = meta.seed;
-        index.install_native(bytes, parsed);
+        index.install_native(bytes, parsed)?;
         Ok(index)
     }
 
-    /// Serves from the checked native file `bytes`, keeping the index's seed and settings.
-    fn install_native(&mut self, bytes: FileBytes, parsed: native::Parsed) {
+    /// Serves from the checked native file `bytes`, keeping the index's seed and settings,
+    /// with the graph the file holds (its rows read in place). On error (a damaged graph)
+    /// the index is unchanged.
+    fn install_native(&mut self, bytes: FileBytes, parsed: native::Parsed) -> Result<()> {
+        let data = bytes.bytes();
+        let sections: Vec<(u32, &[u8])> = parsed
+            .graph
+            .iter()
+            .map(|(kind, r)| (*kind, &data[r.clone()]))
+            .collect();
+        // The rows point into `bytes`, which moves into `self.storage` below without moving
+        // the memory it owns or maps; `self.graph` is replaced whenever `storage` is.
+        let graph = Graph::from_file_sections(&sections, parsed.meta.n_items)?;
         let meta = parsed.meta;
         self.space = AnySpace::new(meta.metric, meta.dot_layout, meta.dim);
         self.dot_layout = meta.dot_layout;
@@ -99,7 +111,8 @@ impl Index {
             trees: parsed.forest,
         };
         self.state = State::Loaded;
-        self.graph = None;
+        self.graph = graph;
+        Ok(())
     }
 
     /// Maps the index file at `path` read-only (shared between processes) and serves queries
@@ -159,8 +172,7 @@ impl Index {
                     )));
                 }
             }
-            self.install_native(bytes, parsed);
-            return Ok(());
+            return self.install_native(bytes, parsed);
         }
         if data.is_empty() {
             return Err(Error::corrupt(format!("{name} is empty")));
@@ -204,12 +216,18 @@ impl Index {
         format: Format,
         prefault: bool,
     ) -> Result<()> {
-        // Serving the file written drops the graph (as every load does), but the items are
-        // the same: the graph stays. (Neither format holds it yet.)
-        let graph = self.graph.take();
-        let saved = self.write_and_serve(path.as_ref(), format, prefault);
-        self.graph = graph;
-        saved
+        match format {
+            // The native file holds the graph; serving it reads the graph back from there.
+            Format::Native => self.write_and_serve(path.as_ref(), format, prefault),
+            // Annoy's format holds the forest only. The graph stays in memory, owning its
+            // rows (the file they may be read from is about to be replaced).
+            Format::Annoy => {
+                let graph = self.graph.take().map(Graph::into_owned);
+                let saved = self.write_and_serve(path.as_ref(), format, prefault);
+                self.graph = graph;
+                saved
+            }
+        }
     }
 
     fn write_and_serve(&mut self, path: &Path, format: Format, prefault: bool) -> Result<()> {
@@ -244,8 +262,7 @@ impl Index {
                 write_replacing(path, |w| plan.write_to(w))?;
                 let map = Storage::map_file(path, prefault)?;
                 let parsed = native::parse(&map)?;
-                self.install_native(FileBytes::Map(map), parsed);
-                Ok(())
+                self.install_native(FileBytes::Map(map), parsed)
             }
         }
     }
@@ -297,7 +314,11 @@ impl Index {
             (None, Some(external)) => Some(external.sorted_le.as_slice()),
             (None, None) => None,
         };
-        Ok(native::plan(&meta, items, trees, ids))
+        let graph = self
+            .graph
+            .as_ref()
+            .map_or_else(Vec::new, Graph::file_sections);
+        Ok(native::plan(&meta, items, trees, ids, graph))
     }
 
     /// The size in bytes of the native file of this index (what `write_native` writes).
