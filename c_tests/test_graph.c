@@ -9,8 +9,10 @@
  *   before the forest gave the beam entry points);
  * - ef 0 and ef below -1 are ANNOY_E_INVALID_ARGUMENT;
  * - an allow-list returns only allowed items, and exactly the brute-force nearest of them;
- * - graphs built on 1 and 2 threads answer every query identically; annoy_drop_graph
- *   returns queries to the trees.
+ * - graphs built on 1 and 2 threads answer every query identically and give byte-identical
+ *   native files; a native buffer opened again keeps the graph (annoy_graph_degree) and
+ *   answers identically; cut inside the graph sections it is ANNOY_E_CORRUPT;
+ *   annoy_drop_graph returns queries to the trees.
  */
 #include "annoy_test.h"
 
@@ -126,8 +128,45 @@ int main(void) {
     CHECK_MSG((double)hits / (double)(K * n_queries) >= 0.95, "filtered recall %.3f",
               (double)hits / (double)(K * n_queries));
 
+    /* saved natively: byte-identical on 1 and 2 threads, and opened again with its graph */
+    size_t degree = 0, size = 0, size2 = 0, len = 0;
+    OK(annoy_graph_degree, idx, &degree);
+    CHECK(degree > 0);
+    OK(annoy_native_size, idx, &size);
+    OK(annoy_native_size, idx2, &size2);
+    CHECK(size == size2);
+    uint8_t *file = (uint8_t *)malloc(size), *file2 = (uint8_t *)malloc(size);
+    OK(annoy_save_buffer, idx, file, size, &len);
+    OK(annoy_save_buffer, idx2, file2, size, &len);
+    CHECK(memcmp(file, file2, size) == 0);
+    annoy_index *reopened = NULL;
+    OK(annoy_open_buffer_copy, file, size, &reopened);
+    size_t degree2 = 0;
+    OK(annoy_graph_degree, reopened, &degree2);
+    CHECK(degree2 == degree);
+    opts.allow = NULL;
+    opts.allow_words = 0;
+    opts.ef = 64;
+    for (size_t q = 0; q < n_queries; q++) {
+        const float *v = queries + q * DIM;
+        OK(annoy_query_with_options, idx, NULL, &opts, v, DIM, ids, NULL, K, &got);
+        OK(annoy_query_with_options, reopened, NULL, &opts, v, DIM, ids2, NULL, K, &got2);
+        CHECK(got == got2 && memcmp(ids, ids2, sizeof ids) == 0);
+    }
+    annoy_free(reopened);
+    /* the graph's adjacency is the file's last section: cuts in it are corrupt */
+    annoy_index *cut = NULL;
+    EXPECT(ANNOY_E_CORRUPT, annoy_open_buffer_copy, file, size - 4, &cut);
+    EXPECT(ANNOY_E_CORRUPT, annoy_open_buffer_copy, file, size - n_items, &cut);
+    CHECK(cut == NULL);
+    EXPECT(ANNOY_E_NULL, annoy_graph_degree, NULL, &degree);
+    free(file);
+    free(file2);
+
     /* dropped: queries walk the trees, and ef is refused again */
     OK(annoy_drop_graph, idx);
+    OK(annoy_graph_degree, idx, &degree);
+    CHECK(degree == 0);
     opts.allow = NULL;
     opts.allow_words = 0;
     EXPECT(ANNOY_E_STATE, annoy_query_with_options, idx, NULL, &opts, queries, DIM, ids, NULL, K,

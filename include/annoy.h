@@ -273,6 +273,13 @@ enum annoy_status annoy_build_graph(struct annoy_index *index,
 // Exclusive access.
 enum annoy_status annoy_drop_graph(struct annoy_index *index, struct annoy_error **err);
 
+// Writes to `out_degree` the graph's edges per item, or 0 when the index has no graph
+// (queries then walk the trees). A native file saved with a graph keeps it: `annoy_open`,
+// `annoy_load` and the buffer opens read it back. Errors: `ANNOY_E_NULL` only. Thread-safe.
+enum annoy_status annoy_graph_degree(const struct annoy_index *index,
+                                     size_t *out_degree,
+                                     struct annoy_error **err);
+
 // Drops the trees so that more items can be added (a no-op on an unbuilt index). Errors:
 // `ANNOY_E_NULL`, `ANNOY_E_STATE` (a loaded index), `ANNOY_E_IO` (an on-disk build's
 // file); the index is unchanged on failure. Exclusive access.
@@ -354,7 +361,9 @@ enum annoy_status annoy_state(const struct annoy_index *index,
 // Opens the native index file at `path` with no metric or dimension given: both, and
 // everything else, come from the file. Mapped read-only and shared between processes;
 // `prefault` reads it all in now. Checks the header, the section table, the metadata and
-// the section sizes (not the vectors: `annoy_verify` checks every checksum). On success
+// the section sizes (not the vectors: `annoy_verify` checks every checksum); a graph the
+// file holds is checked whole (every edge in range) and read in place: queries then
+// search it (`annoy_graph_degree` says whether there is one). On success
 // `*out_index` receives a handle the caller frees with `annoy_free`.
 //
 // Errors: `ANNOY_E_NULL`, `ANNOY_E_IO` (missing, unreadable or not a regular file),
@@ -398,7 +407,10 @@ enum annoy_status annoy_load_buffer(struct annoy_index *index,
                                     struct annoy_error **err);
 
 // `annoy_save` in the format `format` (`ANNOY_FORMAT_*`): written under a temporary name and
-// renamed into place, then served from there, read-only. Exclusive access.
+// renamed into place, then served from there, read-only. A graph (`annoy_build_graph`) is
+// written into `ANNOY_FORMAT_NATIVE` files and read back by every open; an
+// `ANNOY_FORMAT_ANNOY` file holds the forest only (the graph stays in memory until the
+// index is freed or loads another file). Exclusive access.
 //
 // Errors: `ANNOY_E_NULL`, `ANNOY_E_INVALID_ARGUMENT` (unknown format), `ANNOY_E_STATE` (not
 // built), `ANNOY_E_IO` (includes a path that is not a regular file). On failure the index

@@ -406,6 +406,22 @@ pub extern "C" fn annoy_drop_graph(
     })
 }
 
+/// Writes to `out_degree` the graph's edges per item, or 0 when the index has no graph
+/// (queries then walk the trees). A native file saved with a graph keeps it: `annoy_open`,
+/// `annoy_load` and the buffer opens read it back. Errors: `ANNOY_E_NULL` only. Thread-safe.
+#[no_mangle]
+pub extern "C" fn annoy_graph_degree(
+    index: *const AnnoyIndex,
+    out_degree: *mut usize,
+    err: *mut *mut AnnoyError,
+) -> annoy_status {
+    boundary(err, || {
+        let index = index_ref(index)?;
+        *out(out_degree, "out_degree")? = index.graph_degree().unwrap_or(0);
+        Ok(())
+    })
+}
+
 /// Drops the trees so that more items can be added (a no-op on an unbuilt index). Errors:
 /// `ANNOY_E_NULL`, `ANNOY_E_STATE` (a loaded index), `ANNOY_E_IO` (an on-disk build's
 /// file); the index is unchanged on failure. Exclusive access.

@@ -48,7 +48,9 @@ fn c_key<'a>(key: *const c_char) -> Result<&'a str, Failure> {
 /// Opens the native index file at `path` with no metric or dimension given: both, and
 /// everything else, come from the file. Mapped read-only and shared between processes;
 /// `prefault` reads it all in now. Checks the header, the section table, the metadata and
-/// the section sizes (not the vectors: `annoy_verify` checks every checksum). On success
+/// the section sizes (not the vectors: `annoy_verify` checks every checksum); a graph the
+/// file holds is checked whole (every edge in range) and read in place: queries then
+/// search it (`annoy_graph_degree` says whether there is one). On success
 /// `*out_index` receives a handle the caller frees with `annoy_free`.
 ///
 /// Errors: `ANNOY_E_NULL`, `ANNOY_E_IO` (missing, unreadable or not a regular file),
@@ -135,7 +137,10 @@ pub extern "C" fn annoy_load_buffer(
 // ---- saving ----
 
 /// `annoy_save` in the format `format` (`ANNOY_FORMAT_*`): written under a temporary name and
-/// renamed into place, then served from there, read-only. Exclusive access.
+/// renamed into place, then served from there, read-only. A graph (`annoy_build_graph`) is
+/// written into `ANNOY_FORMAT_NATIVE` files and read back by every open; an
+/// `ANNOY_FORMAT_ANNOY` file holds the forest only (the graph stays in memory until the
+/// index is freed or loads another file). Exclusive access.
 ///
 /// Errors: `ANNOY_E_NULL`, `ANNOY_E_INVALID_ARGUMENT` (unknown format), `ANNOY_E_STATE` (not
 /// built), `ANNOY_E_IO` (includes a path that is not a regular file). On failure the index
