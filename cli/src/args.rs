@@ -169,6 +169,13 @@ pub struct BuildArgs {
     /// `info` and `query` then need no --metric or --dim).
     #[arg(long, value_enum, default_value = "annoy")]
     pub format: FormatArg,
+    /// Also build a graph over the items (needs --format native, which stores it): queries
+    /// then search the graph, with --ef as their effort.
+    #[arg(long)]
+    pub graph: bool,
+    /// The graph's edges per item [default: the library's].
+    #[arg(long, requires = "graph")]
+    pub degree: Option<usize>,
 }
 
 #[derive(Args, Debug)]
@@ -192,6 +199,9 @@ pub struct QueryArgs {
     /// as in Annoy). More: better recall, slower.
     #[arg(long, allow_negative_numbers = true)]
     pub search_k: Option<i64>,
+    /// The graph's beam width, for a native file with a graph [default: the library's].
+    #[arg(long)]
+    pub ef: Option<usize>,
     /// Print one JSON line {"ids":[…],"distances":[…]}.
     #[arg(long)]
     pub json: bool,

@@ -294,3 +294,67 @@ fn verify_finds_any_changed_byte_of_a_native_file() {
     fails_with(&["verify", "--index", &bad_path], "");
     fails_with(&["info", "--index", &bad_path], "");
 }
+
+/// A native file with a graph (a committed fuzz seed: 40 items, degree 4) shows its degree in
+/// `info`, and `convert` native → native keeps the graph.
+#[test]
+fn info_shows_the_graph_and_native_convert_keeps_it() {
+    let seed = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fuzz/seeds/open_native/euclidean-graph-40"
+    );
+    let info = json_info(&["--index", seed]);
+    assert_eq!(info["graph_degree"], 4);
+    let dir = TempDir::new("graph-convert");
+    let out = dir.0.join("copy.ann");
+    let out = out.to_str().unwrap();
+    run_ok(&[
+        "convert", "--input", seed, "--output", out, "--to", "native",
+    ]);
+    assert_eq!(std::fs::read(out).unwrap(), std::fs::read(seed).unwrap());
+    let forest = dir.0.join("forest.ann");
+    let forest = forest.to_str().unwrap();
+    run_ok(&[
+        "convert", "--input", seed, "--output", forest, "--to", "annoy",
+    ]);
+    let info = json_info(&["--index", forest, "--metric", "euclidean", "--dim", "8"]);
+    assert!(info.get("graph_degree").is_none());
+}
+
+/// `build --graph` writes a native file with the graph, byte-identical on 1 and 2 threads;
+/// `query --ef` searches it; `--graph` on an Annoy-format build is refused.
+#[test]
+fn build_graph_writes_it_natively_and_query_takes_ef() {
+    let dir = TempDir::new("graph-build");
+    let npy = dir.0.join("v.npy");
+    let npy = npy.to_str().unwrap();
+    write_npy(npy, &rows(300, 8));
+    let (one, two) = (dir.0.join("g1.ann"), dir.0.join("g2.ann"));
+    let (one, two) = (one.to_str().unwrap(), two.to_str().unwrap());
+    let graph = ["--format", "native", "--graph", "--degree", "8"];
+    build(npy, one, &[&graph[..], &["--threads", "1"]].concat());
+    build(npy, two, &[&graph[..], &["--threads", "2"]].concat());
+    assert_eq!(std::fs::read(one).unwrap(), std::fs::read(two).unwrap());
+    assert_eq!(json_info(&["--index", one])["graph_degree"], 8);
+    let out = run_ok(&[
+        "query", "--index", one, "--item", "7", "-n", "5", "--ef", "32", "--json",
+    ]);
+    let found: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(found["ids"].as_array().unwrap().len(), 5);
+    assert_eq!(found["ids"][0], 7);
+    fails_with(
+        &[
+            "build",
+            "--metric",
+            "euclidean",
+            "--trees",
+            "2",
+            "--input",
+            npy,
+            "--output",
+            one,
+            "--graph",
+        ],
+        "--graph needs --format native",
+    );
+}

@@ -3,7 +3,7 @@
 
 #![no_main]
 
-use annoy::{Index, Query};
+use annoy::{Index, Query, QueryOptions, Scratch};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -15,6 +15,14 @@ fuzz_target!(|data: &[u8]| {
     let query: Vec<f32> = (0..dim).map(|i| (i % 7) as f32 - 3.0).collect();
     let _ = index.query(Query::Vector(&query), 10, Some(200));
     let _ = index.query(Query::Vector(&query), 3, None);
+    if index.has_graph() {
+        // The graph's beam search, at a narrow and a wide beam.
+        let mut scratch = Scratch::new();
+        for ef in [4, 64] {
+            let options = QueryOptions::new(5).ef(ef);
+            let _ = index.query_with_options(Query::Vector(&query), &options, &mut scratch);
+        }
+    }
     if index.n_items() > 0 {
         let last = (index.n_items() - 1) as u32;
         let _ = index.query(Query::Item(last), 5, Some(100));

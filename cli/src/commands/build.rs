@@ -21,6 +21,11 @@ pub fn run(args: &BuildArgs) -> CliResult<()> {
             "--on-disk builds an Annoy file in place; convert it to native afterwards",
         ));
     }
+    if args.graph && args.format != FormatArg::Native {
+        return Err(CliError::new(
+            "--graph needs --format native: Annoy's format holds the forest only",
+        ));
+    }
     let mut index = index_file::new_index(&args.shape, dim)?;
     let metric = index.metric();
     index.set_seed(args.seed);
@@ -43,6 +48,12 @@ pub fn run(args: &BuildArgs) -> CliResult<()> {
             index.build_with_progress(args.trees, args.threads, &mut progress::draw_trees(&bar));
         bar.finish_and_clear();
         result?;
+        if args.graph {
+            let params = args
+                .degree
+                .map_or_else(annoy::GraphParams::default, annoy::GraphParams::for_degree);
+            index.build_graph(params, args.threads)?;
+        }
         if !args.on_disk {
             index.save_as(&args.output, args.format.into(), false)?;
         }

@@ -42,10 +42,22 @@ pub fn run(args: &InfoArgs) -> CliResult<()> {
     if let Some(layout) = dot_layout {
         fields.push(("dot_layout", layout.to_string()));
     }
+    // A native file with a graph: queries search it, with `--ef` as their effort.
+    if let Some(degree) = index.graph_degree() {
+        fields.push(("graph_degree", degree.to_string()));
+    }
     fields.push(("simd", annoy::simd_kernels().to_string()));
 
     let text = if args.json {
-        let numbers = ["dim", "items", "trees", "nodes", "node_size", "file_size"];
+        let numbers = [
+            "dim",
+            "items",
+            "trees",
+            "nodes",
+            "node_size",
+            "file_size",
+            "graph_degree",
+        ];
         let values: Vec<(&str, String)> = fields
             .into_iter()
             .map(|(k, v)| {

@@ -24,7 +24,16 @@ pub fn run(args: &QueryArgs) -> CliResult<()> {
         }
         (None, None) => return Err(CliError::new("give --item or --vector")),
     };
-    let neighbors = index.query(query, args.n, search_k)?;
+    let neighbors = match args.ef {
+        None => index.query(query, args.n, search_k)?,
+        Some(ef) => {
+            let mut options = annoy::QueryOptions::new(args.n).ef(ef);
+            if let Some(k) = search_k {
+                options = options.search_k(annoy::SearchK::Limit(k));
+            }
+            index.query_with_options(query, &options, &mut annoy::Scratch::new())?
+        }
+    };
     let text = if args.json {
         json_line(&neighbors)
     } else {
