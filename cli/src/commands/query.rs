@@ -31,7 +31,9 @@ pub fn run(args: &QueryArgs) -> CliResult<()> {
             if let Some(k) = search_k {
                 options = options.search_k(annoy::SearchK::Limit(k));
             }
-            index.query_with_options(query, &options, &mut annoy::Scratch::new())?
+            index
+                .query_with_options(query, &options, &mut annoy::Scratch::new())?
+                .to_vec()
         }
     };
     let text = if args.json {
