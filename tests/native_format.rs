@@ -250,3 +250,54 @@ fn write_fuzz_seeds() {
         }
     }
 }
+
+/// Rewrites a section table entry's checksum and then the table and header checksums, so that a
+/// patched section is refused for what it says, not for a checksum mismatch.
+fn reseal_section(bytes: &mut [u8], entry: usize) {
+    use xxhash_rust::xxh3::xxh3_64;
+    let u64_at = |b: &[u8], at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap());
+    let count = u32::from_le_bytes(bytes[40..44].try_into().unwrap()) as usize;
+    let e = 64 + 32 * entry;
+    let (offset, length) = (
+        u64_at(bytes, e + 8) as usize,
+        u64_at(bytes, e + 16) as usize,
+    );
+    let sum = xxh3_64(&bytes[offset..offset + length]);
+    bytes[e + 24..e + 32].copy_from_slice(&sum.to_le_bytes());
+    let table = xxh3_64(&bytes[64..64 + 32 * count]);
+    bytes[48..56].copy_from_slice(&table.to_le_bytes());
+    let header = xxh3_64(&bytes[..56]);
+    bytes[56..64].copy_from_slice(&header.to_le_bytes());
+}
+
+#[test]
+fn a_value_type_this_reader_does_not_read_is_corrupt() {
+    let (index, _) = small_index(Metric::Euclidean, 5, 40, 2);
+    let bytes = index.to_native_bytes().unwrap();
+    let count = u32::from_le_bytes(bytes[40..44].try_into().unwrap()) as usize;
+    let meta_entry = (0..count)
+        .find(|&i| u32::from_le_bytes(bytes[64 + 32 * i..68 + 32 * i].try_into().unwrap()) == 1)
+        .expect("a metadata section");
+    let e = 64 + 32 * meta_entry;
+    let meta_at = u64::from_le_bytes(bytes[e + 8..e + 16].try_into().unwrap()) as usize;
+    // 1 is f16 (reserved, not read by this version), 9 is no value type at all.
+    for value_type in [1u32, 9, u32::MAX] {
+        let mut patched = bytes.clone();
+        patched[meta_at + 4..meta_at + 8].copy_from_slice(&value_type.to_le_bytes());
+        reseal_section(&mut patched, meta_entry);
+        match Index::open_bytes(&patched) {
+            Err(Error::Corrupt(msg)) => assert!(msg.contains("value type"), "{msg}"),
+            Err(other) => panic!("value type {value_type}: {other:?}"),
+            Ok(_) => panic!("value type {value_type} was accepted"),
+        }
+    }
+    // The f16 feature bit in the header is refused by a reader that does not know it.
+    let mut flagged = bytes.clone();
+    flagged[16..24].copy_from_slice(&2u64.to_le_bytes());
+    let header = xxhash_rust::xxh3::xxh3_64(&flagged[..56]);
+    flagged[56..64].copy_from_slice(&header.to_le_bytes());
+    match Index::open_bytes(&flagged) {
+        Err(Error::Corrupt(msg)) => assert!(msg.contains("requires features 0x2"), "{msg}"),
+        other => panic!("the f16 feature bit: {:?}", other.err()),
+    }
+}
