@@ -100,7 +100,7 @@ def _numpy():
 
 
 def _wrong_length(f, got):
-    return make_error(AnnoyIndexError, "Vector has wrong length (expected %d, got %d)" % (f, got))
+    return make_error(AnnoyIndexError, "Vector has wrong length (expected %d, got %d)" % (f, got), _lib.E_DIMENSION)
 
 
 # ---- a readers-writer lock: queries share the index, changes have it alone ----
@@ -200,11 +200,12 @@ class AnnoyIndex:
         elif not isinstance(metric, str):
             raise TypeError("argument 2 must be str, not %s" % type(metric).__name__)
         if metric not in METRICS:
-            raise make_error(AnnoyValueError, "No such metric")
+            raise make_error(AnnoyValueError, "No such metric", _lib.E_UNKNOWN_METRIC)
         if f <= 0:
             raise make_error(
                 AnnoyValueError,
                 "f (the vector dimension) must be positive, got %d" % f,
+                _lib.E_INVALID_ARGUMENT,
             )
         self = super().__new__(cls)
         self._handle = None
@@ -304,17 +305,18 @@ class AnnoyIndex:
     @staticmethod
     def _check_item(i, n_items):
         if i < 0:
-            raise make_error(AnnoyIndexError, "Item index can not be negative")
+            raise make_error(AnnoyIndexError, "Item index can not be negative", _lib.E_UNKNOWN_ITEM)
         if i >= n_items:
             raise make_error(AnnoyIndexError, "Item index larger than the largest item index")
 
     def _check_writable(self):
         if self._loaded:
-            raise make_error(AnnoyStateError, "You can't add an item to a loaded index")
+            raise make_error(AnnoyStateError, "You can't add an item to a loaded index", _lib.E_STATE)
         if self._built or self._zero_trees:
             raise make_error(
                 AnnoyStateError,
                 "You can't add an item to a built index (call unbuild() first)",
+                _lib.E_STATE,
             )
 
     def _mark_added(self, i):
@@ -356,10 +358,12 @@ class AnnoyIndex:
         Note that it will allocate memory for `max(i)+1` items."""
         i = _int32(i)
         if i < 0:
-            raise make_error(AnnoyIndexError, "Item index can not be negative")
+            raise make_error(AnnoyIndexError, "Item index can not be negative", _lib.E_UNKNOWN_ITEM)
         if i >= _INT32_MAX:
             raise make_error(
-                AnnoyIndexError, "Item index %d is too large (ids must be below %d)" % (i, _INT32_MAX)
+                AnnoyIndexError,
+                "Item index %d is too large (ids must be below %d)" % (i, _INT32_MAX),
+                _lib.E_INVALID_ARGUMENT,
             )
         keep, addr = self._vector(vector)
         with self._writing:
@@ -384,17 +388,17 @@ class AnnoyIndex:
         jobs = _int32(n_jobs)
         with self._writing:
             if self._loaded:
-                raise make_error(AnnoyStateError, "You can't build a loaded index")
+                raise make_error(AnnoyStateError, "You can't build a loaded index", _lib.E_STATE)
             if self._built or self._zero_trees:
-                raise make_error(AnnoyStateError, "You can't build a built index")
+                raise make_error(AnnoyStateError, "You can't build a built index", _lib.E_STATE)
             if q == 0 or jobs == 0:
                 # Annoy builds no tree at all and answers every query with [].
                 self._zero_trees = True
                 return True
             if q < -1:
-                raise make_error(AnnoyValueError, "n_trees must be positive or -1, got %d" % q)
+                raise make_error(AnnoyValueError, "n_trees must be positive or -1, got %d" % q, _lib.E_INVALID_ARGUMENT)
             if jobs < -1:
-                raise make_error(AnnoyValueError, "n_jobs must be positive or -1, got %d" % jobs)
+                raise make_error(AnnoyValueError, "n_jobs must be positive or -1, got %d" % jobs, _lib.E_INVALID_ARGUMENT)
             raised = []
 
             def report(done, wanted, _user_data):
@@ -421,7 +425,7 @@ class AnnoyIndex:
         """Unbuilds the trees, so that more items can be added and the index built again."""
         with self._writing:
             if self._loaded:
-                raise make_error(AnnoyStateError, "You can't unbuild a loaded index")
+                raise make_error(AnnoyStateError, "You can't unbuild a loaded index", _lib.E_STATE)
             call(lib.annoy_unbuild, self._handle)
             self._built = False
             self._zero_trees = False
@@ -434,9 +438,9 @@ class AnnoyIndex:
         prefault = bool(_ubyte(prefault))
         with self._writing:
             if self._zero_trees:
-                raise make_error(AnnoyIOError, "You can't save an index built with 0 trees")
+                raise make_error(AnnoyIOError, "You can't save an index built with 0 trees", _lib.E_STATE)
             if not self._built:
-                raise make_error(AnnoyIOError, "You can't save an index that hasn't been built")
+                raise make_error(AnnoyIOError, "You can't save an index that hasn't been built", _lib.E_STATE)
             if _is_special_file(path):
                 self._save_to_special_file(path, prefault)
             else:
@@ -510,7 +514,7 @@ class AnnoyIndex:
         search_k = _int32(search_k)
         include_distances = _int32(include_distances)
         if i < 0:
-            raise make_error(AnnoyIndexError, "Item index can not be negative")
+            raise make_error(AnnoyIndexError, "Item index can not be negative", _lib.E_UNKNOWN_ITEM)
         lock = self._lock
         lock.acquire_read()
         try:
@@ -667,7 +671,7 @@ class AnnoyIndex:
         """Returns the vector of item `i` (a list of f floats; zeros for an id never added)."""
         i = _int32(i)
         if i < 0:
-            raise make_error(AnnoyIndexError, "Item index can not be negative")
+            raise make_error(AnnoyIndexError, "Item index can not be negative", _lib.E_UNKNOWN_ITEM)
         out = self._vector_type()
         lock = self._lock
         lock.acquire_read()
@@ -685,7 +689,7 @@ class AnnoyIndex:
         i = _int32(i)
         j = _int32(j)
         if i < 0:
-            raise make_error(AnnoyIndexError, "Item index can not be negative")
+            raise make_error(AnnoyIndexError, "Item index can not be negative", _lib.E_UNKNOWN_ITEM)
         out = c_float()
         lock = self._lock
         lock.acquire_read()
@@ -758,12 +762,13 @@ class AnnoyIndex:
                 id_arr = id_arr.astype(np.int64)
             if id_arr.size:
                 if id_arr.min() < 0:
-                    raise make_error(AnnoyIndexError, "Item index can not be negative")
+                    raise make_error(AnnoyIndexError, "Item index can not be negative", _lib.E_UNKNOWN_ITEM)
                 if id_arr.max() >= _INT32_MAX:
                     raise make_error(
                         AnnoyIndexError,
                         "Item index %d is too large (ids must be below %d)"
                         % (id_arr.max(), _INT32_MAX),
+                        _lib.E_INVALID_ARGUMENT,
                     )
             base = x.ctypes.data
             stride = x.strides[0]
