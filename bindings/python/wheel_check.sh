@@ -66,5 +66,5 @@ esac
 echo "== Python suite from outside the checkout, against the installed wheel"
 cp -r "$here/tests" "$work/tests"
 rm "$work/tests/test_wheel.py"   # it builds a wheel from the checkout: needs cargo and the tree
-run env PYTHONDONTWRITEBYTECODE=1 "$work/venv/bin/python" -m pytest -p no:cacheprovider -q -ra "$work/tests"
+run env PYTHONDONTWRITEBYTECODE=1 ANNOY_CONFORMANCE_CASES="$root/tests/conformance/cases.json" "$work/venv/bin/python" -m pytest -p no:cacheprovider -q -ra "$work/tests"
 echo "wheel_check.sh: the installed wheel passed the Python suite"

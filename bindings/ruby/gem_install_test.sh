@@ -52,7 +52,8 @@ env -u ANNOY_LIBRARY PATH="$path" GEM_HOME="$work/gems" \
 cp -r "$here/test" "$work/run/test"
 rm "$work/run/test/loading_test.rb"
 cd "$work/run"
-run() { env -u ANNOY_LIBRARY -u RUBYLIB PATH="$path" GEM_HOME="$work/gems" ANNOY_GOLDEN_DIR="$root/tests/golden" "$@"; }
+run() { env -u ANNOY_LIBRARY -u RUBYLIB PATH="$path" GEM_HOME="$work/gems" ANNOY_GOLDEN_DIR="$root/tests/golden" \
+    ANNOY_CONFORMANCE_CASES="$root/tests/conformance/cases.json" "$@"; }
 run sh -c '! command -v cargo >/dev/null'
 loaded=$(run ruby -e 'require "annoy"; print Annoy::Native.library_path')
 case $loaded in

@@ -9,7 +9,7 @@ import pytest
 import annoy_rs
 from annoy_rs import AnnoyIndex
 
-CASES = os.path.join(os.path.dirname(__file__), "..", "..", "..", "tests", "conformance",
+CASES = os.environ.get("ANNOY_CONFORMANCE_CASES") or os.path.join(os.path.dirname(__file__), "..", "..", "..", "tests", "conformance",
                      "cases.json")
 if not os.path.exists(CASES):
     pytest.skip("conformance cases not found (outside the checkout)", allow_module_level=True)
