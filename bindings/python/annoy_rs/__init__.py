@@ -15,6 +15,7 @@ from ._lib import (
     library_version,
 )
 from ._index import AnnoyIndex
+from ._index import open_index as open  # noqa: A001 - annoy_rs.open, like io.open
 
 __version__ = "0.1.0"
 
@@ -29,6 +30,7 @@ Annoy = AnnoyIndex
 __all__ = [
     "AnnoyIndex",
     "Annoy",
+    "open",
     "AnnoyError",
     "AnnoyIndexError",
     "AnnoyIOError",

@@ -211,7 +211,11 @@ class AnnoyIndex:
         self._handle = None
         handle = _lib.IndexP()
         call(lib.annoy_new, METRICS[metric], f, byref(handle))
-        self._handle = handle.value
+        self._init_from_handle(handle.value, f, metric)
+        return self
+
+    def _init_from_handle(self, handle, f, metric):
+        self._handle = handle
         self._f = f
         self._vector_type = c_float * f
         self._metric = metric
@@ -221,7 +225,6 @@ class AnnoyIndex:
         self._reset_state()
         self._seed = DEFAULT_SEED
         self._verbose = False
-        return self
 
     def __init__(self, f=_MISSING, metric=_MISSING):
         # Everything happened in __new__ (as in Annoy's tp_new/tp_init pair).
@@ -984,3 +987,30 @@ def _is_special_file(path):
     except OSError:
         return False
     return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+_METRIC_NAMES = {number: name for name, number in METRICS.items()}
+
+
+def open_index(fn, prefault=False):
+    """``annoy_rs.open(fn, prefault=False)``: opens a native index file with no metric or
+    dimension given; both come from the file, and the index serves it read-only (as after
+    ``load``). ``prefault=True`` reads the whole file in now. An Annoy ``.ann`` file records
+    neither and is refused (IOError): open it with ``AnnoyIndex(f, metric).load(fn)``."""
+    path = _path(fn, 1)
+    prefault = bool(_ubyte(prefault))
+    handle = _lib.IndexP()
+    call(lib.annoy_open, path, prefault, byref(handle), override=AnnoyIOError)
+    try:
+        dim = ctypes.c_size_t()
+        number = ctypes.c_int32()
+        call(lib.annoy_dim, handle.value, byref(dim))
+        call(lib.annoy_metric, handle.value, byref(number))
+        metric = _METRIC_NAMES[number.value]
+    except BaseException:
+        lib.annoy_free(handle.value)
+        raise
+    index = object.__new__(AnnoyIndex)
+    index._init_from_handle(handle.value, dim.value, metric)
+    index._became_loaded(path)
+    return index

@@ -154,6 +154,7 @@ _declare(
 _declare("annoy_unbuild", c_int, IndexP, ErrorPP)
 _declare("annoy_save", c_int, IndexP, c_char_p, c_bool, ErrorPP)
 _declare("annoy_load", c_int, IndexP, c_char_p, c_bool, ErrorPP)
+_declare("annoy_open", c_int, c_char_p, c_bool, POINTER(IndexP), ErrorPP)
 _declare("annoy_unload", c_int, IndexP, ErrorPP)
 _declare("annoy_load_buffer", c_int, IndexP, c_char_p, c_size_t, ErrorPP)
 _declare("annoy_verify", c_int, IndexP, ErrorPP)
