@@ -16,6 +16,9 @@ export CGO_ENABLED=1 GOPROXY=off GOFLAGS=
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
+# Go's build cache keys a cgo package on its #cgo lines, not on what pkg-config prints, so a
+# cache that saw another prefix would link against it: build with a cache of our own.
+export GOCACHE="$work/gocache"
 
 echo "== cargo build --release -p annoy-capi --lib"
 (cd "$root" && cargo build --release -p annoy-capi --lib)
