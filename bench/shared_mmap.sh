@@ -18,8 +18,11 @@ if [ ! -f "$index" ]; then
     --graph --input "$data" --output "$index"
 fi
 target/release/annoy info --index "$index"
+# The library's SONAME is libannoy.so.0 and cargo writes only libannoy.so: link to a copy of
+# that name beside the program.
+cp target/release/libannoy.so "$out/libannoy.so.0"
 cc -O2 -std=c99 -Iinclude bench/shared_mmap/query_loop.c -Ltarget/release -lannoy \
-  -Wl,-rpath,"$PWD/target/release" -o "$out/query_loop"
+  -Wl,-rpath,"$PWD/$out" -o "$out/query_loop"
 echo "one process, cold open:"
 "$out/query_loop" "$index" "$seconds" 64 1
 echo "two processes at once (the second opens while the first is querying):"
