@@ -1,6 +1,7 @@
 /*
- * json_min.h: a minimal JSON reader for the golden-file expectations (tests/golden/<case>.json),
- * so that the C tests need nothing but a C compiler. Parses the whole of RFC 8259 into a
+ * json_min.h: a minimal JSON reader for the golden-file expectations (tests/golden/<case>.json)
+ * and the shared conformance cases (tests/conformance/cases.json), so that the C tests need
+ * nothing but a C compiler. Parses the whole of RFC 8259 into a
  * small tree: objects keep their keys in order; numbers are doubles (the golden floats are
  * float32 values written with full precision, so double → float is exact).
  *
@@ -35,6 +36,16 @@ typedef struct {
     size_t err_size;
     int depth;
 } json_parser_;
+
+/* Out of memory ends the test program: a test input is never large enough for it. */
+static void *json_realloc_(void *p, size_t size) {
+    void *q = realloc(p, size);
+    if (!q) {
+        fprintf(stderr, "json_min.h: out of memory\n");
+        exit(1);
+    }
+    return q;
+}
 
 static void json_free_(json *v) {
     if (v->type == JSON_STRING)
@@ -87,7 +98,7 @@ static bool json_string_(json_parser_ *ps, char **out) {
     /* ps->p is at the opening quote */
     ps->p++;
     size_t cap = 16, n = 0;
-    char *s = (char *)malloc(cap);
+    char *s = (char *)json_realloc_(NULL, cap);
     for (;;) {
         if (ps->p >= ps->end) {
             free(s);
@@ -143,7 +154,7 @@ static bool json_string_(json_parser_ *ps, char **out) {
         }
         if (n + 5 > cap) {
             cap *= 2;
-            s = (char *)realloc(s, cap);
+            s = (char *)json_realloc_(s, cap);
         }
         if (c != '\\' || cp < 0x80) {
             s[n++] = (char)cp;
@@ -169,9 +180,9 @@ static bool json_string_(json_parser_ *ps, char **out) {
 static bool json_push_(json *v, size_t *cap, char *key) {
     if (v->len == *cap) {
         *cap = *cap ? *cap * 2 : 8;
-        v->items = (json *)realloc(v->items, *cap * sizeof(json));
+        v->items = (json *)json_realloc_(v->items, *cap * sizeof(json));
         if (v->type == JSON_OBJECT)
-            v->keys = (char **)realloc(v->keys, *cap * sizeof(char *));
+            v->keys = (char **)json_realloc_(v->keys, *cap * sizeof(char *));
     }
     memset(&v->items[v->len], 0, sizeof(json));
     if (v->type == JSON_OBJECT)
@@ -268,7 +279,8 @@ static __attribute__((unused)) json *json_parse(const char *text, size_t len, ch
     json_parser_ ps = {text, text, text + len, err, err_size, 0};
     if (err && err_size)
         err[0] = '\0';
-    json *doc = (json *)calloc(1, sizeof(json));
+    json *doc = (json *)json_realloc_(NULL, sizeof(json));
+    memset(doc, 0, sizeof *doc);
     if (!json_value_(&ps, doc)) {
         json_free(doc);
         return NULL;
@@ -290,10 +302,13 @@ static __attribute__((unused)) json *json_parse_file(const char *path, char *err
         snprintf(err, err_size, "cannot open the file");
         return NULL;
     }
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *text = (char *)malloc((size_t)size + 1);
+    long size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    char *text = size >= 0 && fseek(f, 0, SEEK_SET) == 0 ? (char *)malloc((size_t)size + 1) : NULL;
+    if (!text) {
+        fclose(f);
+        snprintf(err, err_size, "cannot read the file");
+        return NULL;
+    }
     size_t got = fread(text, 1, (size_t)size, f);
     fclose(f);
     text[got] = '\0';

@@ -15,6 +15,10 @@ pub enum Error {
     InvalidArgument(String),
     /// An item id that is negative, too large, or beyond the items the index holds.
     UnknownItem { id: i64, n_items: usize },
+    /// An external (application) id that no item of the index has.
+    UnknownExternalId(u64),
+    /// A metric name or number that names no metric.
+    UnknownMetric(String),
     /// The call does not fit the index's state (add after build, query before build, …).
     WrongState(String),
     /// An operating-system error while reading or writing a file.
@@ -31,7 +35,91 @@ pub enum Error {
 
 pub type Result<T> = std::result::Result<T, Error>;
 
+/// The stable number of each kind of failure: the C API exports these as `ANNOY_E_*` (and
+/// `ANNOY_OK`), and every binding reports them. Numbers are never reused. `Null`,
+/// `BufferTooSmall` and `Panic` arise only at the C boundary, never from the Rust API.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(i32)]
+pub enum Status {
+    Ok = 0,
+    Null = 1,
+    InvalidArgument = 2,
+    Dimension = 3,
+    NotFinite = 4,
+    UnknownItem = 5,
+    State = 6,
+    Io = 7,
+    Corrupt = 8,
+    BufferTooSmall = 9,
+    UnknownMetric = 10,
+    Panic = 11,
+    Cancelled = 12,
+}
+
+impl Status {
+    /// Every status, in the order of their numbers.
+    pub const ALL: [Status; 13] = [
+        Status::Ok,
+        Status::Null,
+        Status::InvalidArgument,
+        Status::Dimension,
+        Status::NotFinite,
+        Status::UnknownItem,
+        Status::State,
+        Status::Io,
+        Status::Corrupt,
+        Status::BufferTooSmall,
+        Status::UnknownMetric,
+        Status::Panic,
+        Status::Cancelled,
+    ];
+
+    /// The status's number (`ANNOY_E_*` in C).
+    pub fn code(self) -> i32 {
+        self as i32
+    }
+
+    /// The status with number `code`, if there is one.
+    pub fn from_code(code: i32) -> Option<Status> {
+        Status::ALL.iter().copied().find(|s| s.code() == code)
+    }
+
+    /// The C name without its `ANNOY_E_` (or `ANNOY_`) prefix: `"UNKNOWN_ITEM"`, `"OK"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Ok => "OK",
+            Status::Null => "NULL",
+            Status::InvalidArgument => "INVALID_ARGUMENT",
+            Status::Dimension => "DIMENSION",
+            Status::NotFinite => "NOT_FINITE",
+            Status::UnknownItem => "UNKNOWN_ITEM",
+            Status::State => "STATE",
+            Status::Io => "IO",
+            Status::Corrupt => "CORRUPT",
+            Status::BufferTooSmall => "BUFFER_TOO_SMALL",
+            Status::UnknownMetric => "UNKNOWN_METRIC",
+            Status::Panic => "PANIC",
+            Status::Cancelled => "CANCELLED",
+        }
+    }
+}
+
 impl Error {
+    /// The status this error is reported with, in C and in every binding.
+    pub fn status(&self) -> Status {
+        match self {
+            Error::Dimension { .. } => Status::Dimension,
+            Error::NotFinite { .. } => Status::NotFinite,
+            Error::InvalidArgument(_) => Status::InvalidArgument,
+            Error::UnknownItem { .. } | Error::UnknownExternalId(_) => Status::UnknownItem,
+            Error::UnknownMetric(_) => Status::UnknownMetric,
+            Error::WrongState(_) => Status::State,
+            Error::Io { .. } => Status::Io,
+            Error::Corrupt(_) => Status::Corrupt,
+            Error::Cancelled => Status::Cancelled,
+        }
+    }
+
     pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Self {
         Error::Io {
             action,
@@ -71,6 +159,8 @@ impl fmt::Display for Error {
                 "item {id} does not exist (the index has {n_items} items, ids 0 to {})",
                 n_items - 1
             ),
+            Error::UnknownExternalId(id) => write!(f, "no item has external id {id}"),
+            Error::UnknownMetric(msg) => write!(f, "unknown metric: {msg}"),
             Error::WrongState(msg) => f.write_str(msg),
             Error::Io {
                 action,

@@ -31,7 +31,7 @@ mod query;
 mod random;
 mod storage;
 
-pub use error::{Error, Result};
+pub use error::{Error, Result, Status};
 pub use forest::search::{Neighbor, Scratch};
 pub use graph::{GraphParams, MAX_DEGREE};
 pub use index::{

@@ -3,21 +3,12 @@
 
 mod common;
 
-use annoy::{Error, Index, Metric, Query, QueryOptions, SearchK};
+use annoy::{Error, Index, Metric, Query, QueryOptions, SearchK, Status};
 use common::TempDir;
 use serde_json::Value;
 
 fn status_of(e: &Error) -> &'static str {
-    match e {
-        Error::Dimension { .. } => "DIMENSION",
-        Error::NotFinite { .. } => "NOT_FINITE",
-        Error::InvalidArgument(_) => "INVALID_ARGUMENT",
-        Error::UnknownItem { .. } => "UNKNOWN_ITEM",
-        Error::WrongState(_) => "STATE",
-        Error::Io { .. } => "IO",
-        Error::Corrupt(_) => "CORRUPT",
-        Error::Cancelled => "CANCELLED",
-    }
+    e.status().name()
 }
 
 fn floats(v: &Value) -> Vec<f32> {
@@ -42,14 +33,15 @@ fn close(a: f64, b: f64) -> bool {
 fn step(index: &mut Option<Index>, s: &Value, dir: &TempDir, at: &str) -> Result<(), &'static str> {
     let int = |k: &str| s[k].as_i64().unwrap();
     // The core takes u32 ids: larger ones (the bindings take them) are unknown items.
-    let id = |k: &str| u32::try_from(int(k)).map_err(|_| "UNKNOWN_ITEM");
+    let id = |k: &str| u32::try_from(int(k)).map_err(|_| Status::UnknownItem.name());
     let op = s["op"].as_str().unwrap();
     if op == "new" {
         // A metric is a typed value in Rust: an unknown one is a name that does not parse.
-        let metric: Metric = s["metric"].as_str().unwrap().parse().map_err(|e| match e {
-            Error::InvalidArgument(_) => "UNKNOWN_METRIC",
-            e => status_of(&e),
-        })?;
+        let metric: Metric = s["metric"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .map_err(|e| status_of(&e))?;
         *index = Some(Index::new(int("dim") as usize, metric).map_err(|e| status_of(&e))?);
         return Ok(());
     }
@@ -145,6 +137,13 @@ fn step(index: &mut Option<Index>, s: &Value, dir: &TempDir, at: &str) -> Result
 fn every_conformance_case_holds() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/conformance/cases.json");
     let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    // The cases' status table is the core's.
+    let table = doc["statuses"].as_object().unwrap();
+    assert_eq!(table.len(), Status::ALL.len());
+    for s in Status::ALL {
+        assert_eq!(table[s.name()].as_i64(), Some(s.code() as i64), "{s:?}");
+        assert_eq!(Status::from_code(s.code()), Some(s));
+    }
     let mut steps = 0;
     for case in doc["cases"].as_array().unwrap() {
         let name = case["name"].as_str().unwrap();

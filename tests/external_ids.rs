@@ -58,11 +58,22 @@ fn sparse_ids_up_to_three_billion_cost_memory_for_the_items_only() {
     assert!(size < 4 << 20, "native file of 10k items is {size} bytes");
     for i in [0, 1, 4_999, N - 1] {
         let item = index.item_of_external_id(external(i)).unwrap();
-        assert_eq!(index.external_id(item), Some(external(i)));
+        assert_eq!(index.external_id(item).unwrap(), external(i));
         assert_eq!(index.item_vector(item).unwrap(), vector(i));
     }
-    assert_eq!(index.item_of_external_id(18), None);
-    assert_eq!(index.item_of_external_id(u64::MAX), None);
+    for missing in [18, u64::MAX] {
+        let e = index.item_of_external_id(missing).unwrap_err();
+        assert!(
+            matches!(e, Error::UnknownExternalId(id) if id == missing),
+            "{e}"
+        );
+        assert_eq!(e.status(), annoy::Status::UnknownItem);
+    }
+    let e = index.external_id(N as u32).unwrap_err();
+    assert!(
+        matches!(e, Error::UnknownItem { id, n_items } if id == N as i64 && n_items == N),
+        "{e}"
+    );
 }
 
 #[test]
@@ -114,8 +125,9 @@ fn external_ids_survive_native_files_and_buffers() {
         assert_eq!(
             other
                 .item_of_external_id(external(123))
-                .map(|i| other.external_id(i)),
-            Some(Some(external(123)))
+                .and_then(|i| other.external_id(i))
+                .unwrap(),
+            external(123)
         );
     }
     assert_eq!(std::fs::read(&path).unwrap(), bytes);
@@ -138,14 +150,14 @@ fn re_adding_an_id_replaces_it_and_plain_ids_do_not_mix() {
     ));
     index.build(2, 1).unwrap();
     // Built: internal order is ascending external id.
-    assert_eq!(index.external_id(0), Some(7));
-    assert_eq!(index.external_id(1), Some(5_000_000_000));
+    assert_eq!(index.external_id(0).unwrap(), 7);
+    assert_eq!(index.external_id(1).unwrap(), 5_000_000_000);
     assert_eq!(index.item_vector(1).unwrap(), vec![0.0, 0.0, 1.0]);
     index.unbuild().unwrap();
     index.add_item_with_id(1, &[1.0, 1.0, 0.0]).unwrap();
     index.build(2, 1).unwrap();
-    assert_eq!(index.external_id(0), Some(1));
-    assert_eq!(index.item_of_external_id(5_000_000_000), Some(2));
+    assert_eq!(index.external_id(0).unwrap(), 1);
+    assert_eq!(index.item_of_external_id(5_000_000_000).unwrap(), 2);
 
     let mut plain = Index::new(3, Metric::Euclidean).unwrap();
     plain.add_item(0, &[1.0, 0.0, 0.0]).unwrap();

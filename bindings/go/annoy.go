@@ -316,6 +316,11 @@ func prefault(opts []LoadOption) C.bool {
 // Save writes the built index to path (atomically: a temporary file renamed into place) in
 // Annoy's file format, then serves it from that file, read-only, as Load would.
 func (idx *Index) Save(path string, opts ...LoadOption) error {
+	return idx.saveAs(path, C.ANNOY_FORMAT_ANNOY, opts)
+}
+
+// saveAs is Save in the file format format (ANNOY_FORMAT_*).
+func (idx *Index) saveAs(path string, format C.int32_t, opts []LoadOption) error {
 	cpath, err := cString(path)
 	if err != nil {
 		return err
@@ -324,7 +329,7 @@ func (idx *Index) Save(path string, opts ...LoadOption) error {
 	pf := prefault(opts)
 	return idx.write(func(h *C.annoy_index) error {
 		var cerr *C.annoy_error
-		return check(C.annoy_save(h, cpath, pf, &cerr), cerr)
+		return check(C.annoy_save_as(h, cpath, format, pf, &cerr), cerr)
 	})
 }
 
@@ -383,30 +388,7 @@ func (idx *Index) QueryVector(vector []float32, n, searchK int) ([]Result, error
 
 // QueryItem returns the n nearest items to stored item id, as QueryVector does.
 func (idx *Index) QueryItem(id, n, searchK int) ([]Result, error) {
-	if n < 0 {
-		return nil, errInvalid(fmt.Sprintf("n must not be negative, got %d", n))
-	}
-	cid, err := itemID(id)
-	if err != nil {
-		return nil, err
-	}
-	var out []Result
-	err = idx.read(func(h *C.annoy_index) error {
-		room := capacity(h, n)
-		ids, dists := make([]uint32, room), make([]float32, room)
-		var got C.size_t
-		var cerr *C.annoy_error
-		st := C.annoy_query_by_item(h, cid, C.size_t(n), C.int64_t(searchK),
-			uintPtr(ids), floatPtr(dists), C.size_t(room), &got, &cerr)
-		runtime.KeepAlive(ids)
-		runtime.KeepAlive(dists)
-		if err := check(st, cerr); err != nil {
-			return err
-		}
-		out = results(ids, dists, int(got))
-		return nil
-	})
-	return out, err
+	return idx.QueryItemFiltered(id, n, searchK, Filter{})
 }
 
 // QueryBatch answers many QueryVector calls at once on threads threads inside the library

@@ -8,6 +8,7 @@ extern int32_t annoyGoFilter(uint32_t id, void *data);
 import "C"
 
 import (
+	"fmt"
 	"runtime"
 	"runtime/cgo"
 	"unsafe"
@@ -85,7 +86,7 @@ func withOptions(n, searchK int, filter Filter, call func(opts *C.annoy_query_op
 // QueryVectorFiltered is QueryVector among the items filter allows.
 func (idx *Index) QueryVectorFiltered(vector []float32, n, searchK int, filter Filter) ([]Result, error) {
 	if n < 0 {
-		return nil, errInvalid("n must not be negative")
+		return nil, errInvalid(fmt.Sprintf("n must not be negative, got %d", n))
 	}
 	var out []Result
 	err := idx.read(func(h *C.annoy_index) error {
@@ -99,6 +100,38 @@ func (idx *Index) QueryVectorFiltered(vector []float32, n, searchK int, filter F
 				C.size_t(len(vector)), uintPtr(ids), floatPtr(dists), C.size_t(room), &got, &cerr)
 		})
 		runtime.KeepAlive(vector)
+		runtime.KeepAlive(ids)
+		runtime.KeepAlive(dists)
+		if err := check(st, cerr); err != nil {
+			return err
+		}
+		out = results(ids, dists, int(got))
+		return nil
+	})
+	return out, err
+}
+
+// QueryItemFiltered is QueryItem among the items filter allows. The query item itself is
+// returned only if filter allows it.
+func (idx *Index) QueryItemFiltered(id, n, searchK int, filter Filter) ([]Result, error) {
+	if n < 0 {
+		return nil, errInvalid(fmt.Sprintf("n must not be negative, got %d", n))
+	}
+	cid, err := itemID(id)
+	if err != nil {
+		return nil, err
+	}
+	var out []Result
+	err = idx.read(func(h *C.annoy_index) error {
+		room := capacity(h, n)
+		ids, dists := make([]uint32, room), make([]float32, room)
+		var got C.size_t
+		var cerr *C.annoy_error
+		var st C.enum_annoy_status
+		withOptions(n, searchK, filter, func(opts *C.annoy_query_options) {
+			st = C.annoy_query_by_item_with_options(h, nil, opts, cid,
+				uintPtr(ids), floatPtr(dists), C.size_t(room), &got, &cerr)
+		})
 		runtime.KeepAlive(ids)
 		runtime.KeepAlive(dists)
 		if err := check(st, cerr); err != nil {

@@ -1,7 +1,10 @@
 package annoy_test
 
 import (
+	"errors"
+	"fmt"
 	"math/rand/v2"
+	"sort"
 	"testing"
 
 	annoy "github.com/annoy-rs/annoy/bindings/go"
@@ -79,5 +82,60 @@ func TestTuneReachesTheTargetAndRecallAgrees(t *testing.T) {
 	}
 	if _, _, err := idx.Tune(10, 2, annoy.Filter{}, 60, 1); err == nil {
 		t.Fatal("a target of 2 was accepted")
+	}
+}
+
+// By-item filtered queries with an unlimited search return exactly the nearest allowed items
+// by brute force (the query item only when it is allowed), for an allow-list and a Go func.
+func TestFilteredByItemQueriesMatchBruteForceOverTheAllowedSet(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 0))
+	const n = 600
+	data := randomVectors(rng, annoy.Euclidean, n, 8)
+	idx := built(t, annoy.Euclidean, data, 6)
+	allowed := func(id int) bool { return id%7 == 2 || id%11 == 0 }
+	var ids []int
+	for i := 0; i < n; i++ {
+		if allowed(i) {
+			ids = append(ids, i)
+		}
+	}
+	filters := []annoy.Filter{{Allow: annoy.AllowIDs(ids)}, {Func: allowed}}
+	for _, q := range []int{0, 2, 3, 57, 598} {
+		want := append([]int(nil), ids...)
+		sort.SliceStable(want, func(a, b int) bool {
+			return bruteDistance(annoy.Euclidean, data[q], data[want[a]]) <
+				bruteDistance(annoy.Euclidean, data[q], data[want[b]])
+		})
+		want = want[:10]
+		for f, filter := range filters {
+			got := must(idx.QueryItemFiltered(q, 10, annoy.UnlimitedSearchK, filter))
+			if len(got) != len(want) {
+				t.Fatalf("filter %d item %d: %d results, want %d", f, q, len(got), len(want))
+			}
+			for k := range got {
+				if got[k].ID != want[k] {
+					t.Fatalf("filter %d item %d: %v, want ids %v", f, q, got, want)
+				}
+			}
+			if (got[0].ID == q) != allowed(q) {
+				t.Fatalf("filter %d item %d: first result %v", f, q, got[0])
+			}
+			for _, r := range must(idx.QueryItemFiltered(q, 10, annoy.DefaultSearchK, filter)) {
+				if !allowed(r.ID) {
+					t.Fatalf("filter %d item %d returned item %d", f, q, r.ID)
+				}
+			}
+		}
+	}
+	plain := must(idx.QueryItem(3, 10, annoy.UnlimitedSearchK))
+	unfiltered := must(idx.QueryItemFiltered(3, 10, annoy.UnlimitedSearchK, annoy.Filter{}))
+	if fmt.Sprint(plain) != fmt.Sprint(unfiltered) {
+		t.Fatalf("QueryItem %v differs from an unfiltered QueryItemFiltered %v", plain, unfiltered)
+	}
+	if _, err := idx.QueryItemFiltered(n, 10, -1, filters[0]); !errors.Is(err, annoy.ErrUnknownItem) {
+		t.Fatalf("an unknown item gave %v", err)
+	}
+	if _, err := idx.QueryItemFiltered(0, -1, -1, filters[0]); !errors.Is(err, annoy.ErrInvalidArgument) {
+		t.Fatalf("a negative n gave %v", err)
 	}
 }

@@ -38,16 +38,7 @@ func OpenNative(path string, opts ...LoadOption) (*Index, error) {
 // SaveNative is Save in the native format: self-describing (OpenNative needs no metric or
 // dimension) and checksummed (Verify finds any changed byte).
 func (idx *Index) SaveNative(path string, opts ...LoadOption) error {
-	cpath, err := cString(path)
-	if err != nil {
-		return err
-	}
-	defer C.free(unsafe.Pointer(cpath))
-	pf := prefault(opts)
-	return idx.write(func(h *C.annoy_index) error {
-		var cerr *C.annoy_error
-		return check(C.annoy_save_as(h, cpath, C.ANNOY_FORMAT_NATIVE, pf, &cerr), cerr)
-	})
+	return idx.saveAs(path, C.ANNOY_FORMAT_NATIVE, opts)
 }
 
 // Verify checks the index: every checksum of a native file, the structure of an Annoy file

@@ -3,7 +3,7 @@
 //! exclusive access to it.
 
 use super::status::{annoy_status, boundary, fail, AnnoyError, Failure};
-use annoy_core::{BuildProgress, DotLayout, Index, Metric, State};
+use annoy_core::{BuildProgress, DotLayout, Error, Index, Metric, State};
 use annoy_status::*;
 use std::ffi::{c_char, c_void, CStr};
 use std::ops::ControlFlow;
@@ -142,12 +142,7 @@ fn metric(number: i32) -> Result<Metric, Failure> {
         ANNOY_METRIC_MANHATTAN => Metric::Manhattan,
         ANNOY_METRIC_DOT => Metric::Dot,
         ANNOY_METRIC_HAMMING => Metric::Hamming,
-        _ => {
-            return fail(
-                ANNOY_E_UNKNOWN_METRIC,
-                format!("unknown metric number {number}"),
-            )
-        }
+        _ => return Err(Error::UnknownMetric(format!("number {number}")).into()),
     };
     Ok(metric)
 }

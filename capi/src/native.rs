@@ -357,18 +357,7 @@ pub extern "C" fn annoy_external_id(
     boundary(err, || {
         let index = index_ref(index)?;
         let slot = out(out_id, "out_id")?;
-        match index.external_id(item) {
-            Some(id) => *slot = id,
-            None => {
-                return fail(
-                    ANNOY_E_UNKNOWN_ITEM,
-                    format!(
-                        "item {item} is not in the index ({} items)",
-                        index.n_items()
-                    ),
-                )
-            }
-        }
+        *slot = index.external_id(item)?;
         Ok(())
     })
 }
@@ -387,15 +376,7 @@ pub extern "C" fn annoy_item_of_external_id(
     boundary(err, || {
         let index = index_ref(index)?;
         let slot = out(out_item, "out_item")?;
-        match index.item_of_external_id(id) {
-            Some(item) => *slot = item,
-            None => {
-                return fail(
-                    ANNOY_E_UNKNOWN_ITEM,
-                    format!("no item has external id {id}"),
-                )
-            }
-        }
+        *slot = index.item_of_external_id(id)?;
         Ok(())
     })
 }

@@ -1,6 +1,6 @@
 //! Status codes, error objects, and the boundary every exported call goes through.
 
-use annoy_core::Error;
+use annoy_core::{Error, Status};
 use std::ffi::{c_char, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -69,19 +69,53 @@ pub struct AnnoyError {
 /// What an exported function's body fails with.
 pub(crate) struct Failure(pub annoy_status, pub String);
 
+impl From<Status> for annoy_status {
+    fn from(s: Status) -> Self {
+        match s {
+            Status::Ok => ANNOY_OK,
+            Status::Null => ANNOY_E_NULL,
+            Status::InvalidArgument => ANNOY_E_INVALID_ARGUMENT,
+            Status::Dimension => ANNOY_E_DIMENSION,
+            Status::NotFinite => ANNOY_E_NOT_FINITE,
+            Status::UnknownItem => ANNOY_E_UNKNOWN_ITEM,
+            Status::State => ANNOY_E_STATE,
+            Status::Io => ANNOY_E_IO,
+            Status::Corrupt => ANNOY_E_CORRUPT,
+            Status::BufferTooSmall => ANNOY_E_BUFFER_TOO_SMALL,
+            Status::UnknownMetric => ANNOY_E_UNKNOWN_METRIC,
+            Status::Panic => ANNOY_E_PANIC,
+            Status::Cancelled => ANNOY_E_CANCELLED,
+        }
+    }
+}
+
+// The header's numbers are the core's: cbindgen needs literal discriminants above, so the
+// build fails here if one of them drifts from `Status`.
+const _: () = {
+    let mut k = 0;
+    while k < Status::ALL.len() {
+        let s = Status::ALL[k];
+        assert!(s as i32 == k as i32);
+        k += 1;
+    }
+    assert!(ANNOY_OK as i32 == Status::Ok as i32);
+    assert!(ANNOY_E_NULL as i32 == Status::Null as i32);
+    assert!(ANNOY_E_INVALID_ARGUMENT as i32 == Status::InvalidArgument as i32);
+    assert!(ANNOY_E_DIMENSION as i32 == Status::Dimension as i32);
+    assert!(ANNOY_E_NOT_FINITE as i32 == Status::NotFinite as i32);
+    assert!(ANNOY_E_UNKNOWN_ITEM as i32 == Status::UnknownItem as i32);
+    assert!(ANNOY_E_STATE as i32 == Status::State as i32);
+    assert!(ANNOY_E_IO as i32 == Status::Io as i32);
+    assert!(ANNOY_E_CORRUPT as i32 == Status::Corrupt as i32);
+    assert!(ANNOY_E_BUFFER_TOO_SMALL as i32 == Status::BufferTooSmall as i32);
+    assert!(ANNOY_E_UNKNOWN_METRIC as i32 == Status::UnknownMetric as i32);
+    assert!(ANNOY_E_PANIC as i32 == Status::Panic as i32);
+    assert!(ANNOY_E_CANCELLED as i32 == Status::Cancelled as i32);
+};
+
 impl From<Error> for Failure {
     fn from(e: Error) -> Self {
-        let status = match &e {
-            Error::Dimension { .. } => ANNOY_E_DIMENSION,
-            Error::NotFinite { .. } => ANNOY_E_NOT_FINITE,
-            Error::InvalidArgument(_) => ANNOY_E_INVALID_ARGUMENT,
-            Error::UnknownItem { .. } => ANNOY_E_UNKNOWN_ITEM,
-            Error::WrongState(_) => ANNOY_E_STATE,
-            Error::Io { .. } => ANNOY_E_IO,
-            Error::Corrupt(_) => ANNOY_E_CORRUPT,
-            Error::Cancelled => ANNOY_E_CANCELLED,
-        };
-        Failure(status, e.to_string())
+        Failure(e.status().into(), e.to_string())
     }
 }
 
@@ -130,24 +164,8 @@ fn silence_panic_messages() {
 /// get "unknown status code").
 #[no_mangle]
 pub extern "C" fn annoy_status_str(status: i32) -> *const c_char {
-    let all = [
-        ANNOY_OK,
-        ANNOY_E_NULL,
-        ANNOY_E_INVALID_ARGUMENT,
-        ANNOY_E_DIMENSION,
-        ANNOY_E_NOT_FINITE,
-        ANNOY_E_UNKNOWN_ITEM,
-        ANNOY_E_STATE,
-        ANNOY_E_IO,
-        ANNOY_E_CORRUPT,
-        ANNOY_E_BUFFER_TOO_SMALL,
-        ANNOY_E_UNKNOWN_METRIC,
-        ANNOY_E_PANIC,
-        ANNOY_E_CANCELLED,
-    ];
-    all.iter()
-        .find(|s| **s as i32 == status)
-        .map_or(c"unknown status code", |s| s.text())
+    Status::from_code(status)
+        .map_or(c"unknown status code", |s| annoy_status::from(s).text())
         .as_ptr()
 }
 

@@ -185,6 +185,14 @@ fn c_golden_files_from_annoy_1_17() {
 }
 
 #[test]
+fn c_shared_conformance_cases() {
+    run_c_test(
+        "conformance",
+        &[&root().join("tests/conformance/cases.json")],
+    );
+}
+
+#[test]
 fn c_processes_share_one_mapped_index() {
     run_c_test("shared_mmap", &[]);
 }

@@ -416,21 +416,31 @@ impl Index {
     }
 
     /// The external (64-bit) id of item `id`: the file's id map when it has one, else `id`.
-    pub fn external_id(&self, id: u32) -> Option<u64> {
+    /// Fails with [`Error::UnknownItem`] for an id at or past `n_items`.
+    pub fn external_id(&self, id: u32) -> Result<u64> {
         if id as usize >= self.n_items {
-            return None;
+            return Err(Error::UnknownItem {
+                id: id as i64,
+                n_items: self.n_items,
+            });
         }
-        match (&self.ids, self.storage.file_bytes()) {
+        Ok(match (&self.ids, self.storage.file_bytes()) {
             (Some(r), Some(bytes)) => {
                 let at = r.start + 8 * id as usize;
-                Some(u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap()))
+                u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap())
             }
-            _ => self.memory_external_id(id).or(Some(id as u64)),
-        }
+            _ => self.memory_external_id(id).unwrap_or(id as u64),
+        })
     }
 
-    /// The item whose external id is `external`, by binary search of the id map.
-    pub fn item_of_external_id(&self, external: u64) -> Option<u32> {
+    /// The item whose external id is `external`, by binary search of the id map. Fails with
+    /// [`Error::UnknownExternalId`] when no item has it.
+    pub fn item_of_external_id(&self, external: u64) -> Result<u32> {
+        self.find_external_id(external)
+            .ok_or(Error::UnknownExternalId(external))
+    }
+
+    fn find_external_id(&self, external: u64) -> Option<u32> {
         match (&self.ids, self.storage.file_bytes()) {
             (Some(r), Some(bytes)) => {
                 let ids = &bytes[r.clone()];

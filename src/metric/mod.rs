@@ -73,8 +73,8 @@ impl FromStr for Metric {
             "manhattan" => Ok(Metric::Manhattan),
             "dot" => Ok(Metric::Dot),
             "hamming" => Ok(Metric::Hamming),
-            _ => Err(crate::Error::invalid(format!(
-                "unknown metric {s:?}; expected angular, euclidean, manhattan, dot or hamming"
+            _ => Err(crate::Error::UnknownMetric(format!(
+                "{s:?}; expected angular, euclidean, manhattan, dot or hamming"
             ))),
         }
     }

@@ -52,4 +52,32 @@ class FiltersTest < Minitest::Test
     assert_equal 1.0, index.estimate_recall(k: 10, search_k: -2, sample: 60, seed: 2).first
     assert_raises(Annoy::Error) { index.tune(1.5) }
   end
+
+  def brute_nearest(rows, query, allowed, k)
+    allowed.min_by(k) { |i| rows[i].zip(query).sum { |a, b| (a - b)**2 } }
+  end
+
+  def test_batch_queries_take_the_filters_single_queries_take
+    index = build(500, 8, 5)
+    rows = (0...500).map { |i| index.item_vector(i) }
+    allowed = (0...500).select { |i| i % 7 == 2 || (i % 11).zero? }
+    queries = [0, 3, 57, 499].map { |i| rows[i] }
+    want = queries.map { |v| brute_nearest(rows, v, allowed, 10) }
+    assert_equal want, index.query_batch(queries, 10, search_k: -2, threads: 2, allow: allowed)
+    calls = 0
+    got = index.query_batch(queries, 10, search_k: -2, threads: 2) do |i|
+      calls += 1
+      allowed.include?(i)
+    end
+    assert_equal want, got
+    assert calls.positive?
+    ids, dists = index.query_batch(queries, 10, search_k: -2, include_distances: true,
+                                               allow: allowed).first
+    assert_equal want.first, ids
+    assert_equal queries.map { |v| index.nearest(v, 10, search_k: 30, allow: allowed) },
+                 index.query_batch(queries, 10, search_k: 30, allow: allowed)
+    assert_equal 10, dists.size
+    assert_equal [[], []], index.query_batch(queries.first(2), 10, allow: [])
+    assert_raises(KeyError) { index.query_batch(queries, 10) { |_| raise KeyError, "boom" } }
+  end
 end

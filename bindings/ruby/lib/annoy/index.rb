@@ -319,7 +319,10 @@ module Annoy
 
     # Answers many vector queries at once on +threads+ library threads (-1: one per core),
     # releasing the GVL. Returns one result per query, each as +nearest+ returns it.
-    def query_batch(vectors, n, search_k: -1, threads: -1, include_distances: false)
+    # +allow:+ and a block filter every query as they filter +nearest+. A block runs under the
+    # GVL, so with one the queries run on the calling thread and +threads+ is not used.
+    def query_batch(vectors, n, search_k: -1, threads: -1, include_distances: false, allow: nil,
+                    &filter)
       rows = vectors.map { |v| to_floats(v) }
       n = count_arg(n)
       search_k = search_k_arg(search_k)
@@ -338,9 +341,14 @@ module Annoy
         ids = FFI::MemoryPointer.new(:uint32, [q * room, 1].max)
         dists = include_distances ? FFI::MemoryPointer.new(:float, [q * room, 1].max) : nil
         counts = FFI::MemoryPointer.new(:size_t, [q, 1].max)
-        with_options(n, search_k, nil, nil) do |opts|
-          Native.call(:annoy_query_batch_with_options, h, opts, flat, q, dim, threads, ids, dists,
-                      room, counts)
+        with_options(n, search_k, allow, filter) do |opts|
+          if filter
+            Native.call(:annoy_query_batch_with_options_gvl, h, opts, flat, q, dim, 1, ids, dists,
+                        room, counts)
+          else
+            Native.call(:annoy_query_batch_with_options, h, opts, flat, q, dim, threads, ids,
+                        dists, room, counts)
+          end
         end
         found = q.zero? ? [] : Native.read_sizes(counts, q)
         found.each_with_index.map do |c, i|

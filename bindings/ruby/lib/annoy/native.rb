@@ -136,6 +136,11 @@ module Annoy
       attach_function :annoy_query_batch_with_options,
                       %i[pointer pointer pointer size_t size_t int32 pointer pointer size_t pointer pointer],
                       :int32, blocking: true
+      # The same call keeping the GVL, for a batch filtered by a Ruby block: run on one thread
+      # (n_threads 1 answers on the calling thread), so the block is called on this thread.
+      attach_function :annoy_query_batch_with_options_gvl, :annoy_query_batch_with_options,
+                      %i[pointer pointer pointer size_t size_t int32 pointer pointer size_t pointer pointer],
+                      :int32
       attach_function :annoy_estimate_recall,
                       %i[pointer pointer pointer size_t size_t uint64 pointer pointer pointer], :int32
       attach_function :annoy_tune,
