@@ -239,6 +239,12 @@ fn write_fuzz_seeds() {
             index.set_metadata("model", b"seed").unwrap();
             let native = index.to_native_bytes().unwrap();
             std::fs::write(root.join(format!("open_native/{metric}-{n}")), native).unwrap();
+            if metric != Metric::Hamming {
+                index.set_value_type(annoy::ValueType::F16).unwrap();
+                let f16 = index.to_native_bytes().unwrap();
+                std::fs::write(root.join(format!("open_native/{metric}-{n}-f16")), f16).unwrap();
+                index.set_value_type(annoy::ValueType::F32).unwrap();
+            }
             let dir = TempDir::new("seeds");
             let path = dir.file("a.ann");
             index.save(&path, false).unwrap();
