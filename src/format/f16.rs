@@ -9,21 +9,18 @@ use super::{cast_slice, cast_slice_mut, Layout};
 /// The largest finite f16, 65504: larger magnitudes do not survive the conversion.
 pub(crate) const F16_MAX: f32 = 65504.0;
 
-/// The f32 of the f16 `h`, exactly (every f16 is an f32).
+/// The f32 of the f16 `h`, exactly (every f16 is an f32). Branch-free, so that loops over it
+/// vectorise (the portable and NEON kernels): the exponent and mantissa bits, moved into an
+/// f32's places, read as `2⁻¹¹² × value` (subnormals included: they become f32 subnormals,
+/// which the multiplication by 2¹¹² scales back exactly); infinities and NaNs (exponent 31)
+/// then get the f32 exponent 255, keeping their mantissa bits.
 #[inline]
 pub(crate) fn f16_to_f32(h: u16) -> f32 {
     let sign = (h as u32 & 0x8000) << 16;
-    let exponent = (h >> 10) & 0x1f;
-    let mantissa = (h & 0x3ff) as u32;
-    match exponent {
-        0 => {
-            // Zero or subnormal: mantissa × 2⁻²⁴, exact in f32.
-            let magnitude = mantissa as f32 * f32::from_bits(0x3380_0000);
-            f32::from_bits(sign | magnitude.to_bits())
-        }
-        0x1f => f32::from_bits(sign | 0x7f80_0000 | mantissa << 13),
-        _ => f32::from_bits(sign | (exponent as u32 + 112) << 23 | mantissa << 13),
-    }
+    let magnitude = h as u32 & 0x7fff;
+    let scaled = f32::from_bits(magnitude << 13) * f32::from_bits(0x7780_0000); // 2¹¹²
+    let special = if magnitude >= 0x7c00 { 0x7f80_0000 } else { 0 };
+    f32::from_bits(scaled.to_bits() | special | sign)
 }
 
 /// The f16 nearest `x` (ties to even), as F16C's `vcvtps2ph` rounds: magnitudes from 65520
