@@ -403,3 +403,27 @@ fn verify_finds_flipped_bits_in_f16_files() {
         assert!(verified.is_err(), "flip at byte {at}");
     }
 }
+
+#[test]
+fn external_ids_survive_f16_files() {
+    let data = small_data(Metric::Euclidean, 8, 50, 15);
+    let mut index = Index::new(8, Metric::Euclidean).unwrap();
+    for (i, v) in data.iter().enumerate() {
+        index
+            .add_item_with_id(1_000_000_007 * i as u64 + 3, v)
+            .unwrap();
+    }
+    index.build(3, 1).unwrap();
+    let opened = Index::open_bytes(&f16_bytes(&mut index)).unwrap();
+    opened.verify().unwrap();
+    for i in [0u64, 17, 49] {
+        let item = opened.item_of_external_id(1_000_000_007 * i + 3).unwrap();
+        assert_eq!(opened.external_id(item).unwrap(), 1_000_000_007 * i + 3);
+        let want: Vec<f32> = data[i as usize].iter().map(|&x| f16_rounded(x)).collect();
+        assert_eq!(opened.item_vector(item).unwrap(), want);
+        assert_eq!(
+            opened.query(Query::Item(item), 1, None).unwrap()[0].id,
+            item
+        );
+    }
+}
