@@ -5,7 +5,7 @@
  * the file; metadata and external ids read back. Damaged files (truncated at every section
  * boundary and every 64 bytes, extended, a bit flipped in every byte, table entries swapped,
  * the metric changed) give an error from open or from verify, never a signal, and verify finds
- * every flipped bit.
+ * every flipped bit. Items saved as f16 open the same ways and read back rounded.
  */
 #include "annoy_test.h"
 
@@ -342,12 +342,79 @@ static void hostile_sizes_return_a_status(void) {
     annoy_free(idx);
 }
 
+/* f16 items: chosen with annoy_set_value_type, kept by files that open, widened by Annoy-format
+ * saves; values come back within f16's rounding; hamming refuses f16. */
+static void f16_items_round_trip(void) {
+    const size_t dim = 12, n = 300;
+    float *data = (float *)malloc(n * dim * sizeof(float));
+    float *queries = (float *)malloc(NQ * dim * sizeof(float));
+    fill_data(ANNOY_METRIC_EUCLIDEAN, data, n, dim, 31);
+    fill_data(ANNOY_METRIC_EUCLIDEAN, queries, NQ, dim, 32);
+    char path[4200], annoy_path[4200];
+    test_path(path, sizeof path, "f16.annoy-native");
+    test_path(annoy_path, sizeof annoy_path, "f16.ann");
+
+    annoy_index *built = make_index(ANNOY_METRIC_EUCLIDEAN, dim, data, n, 6, 5);
+    int32_t value_type = -1;
+    OK(annoy_value_type, built, &value_type);
+    CHECK(value_type == ANNOY_VALUE_TYPE_F32);
+    size_t f32_size = 0, f16_size = 0;
+    OK(annoy_native_size, built, &f32_size);
+    EXPECT(ANNOY_E_INVALID_ARGUMENT, annoy_set_value_type, built, 2);
+    EXPECT(ANNOY_E_NULL, annoy_set_value_type, NULL, ANNOY_VALUE_TYPE_F16);
+    EXPECT(ANNOY_E_NULL, annoy_value_type, built, NULL);
+    OK(annoy_set_value_type, built, ANNOY_VALUE_TYPE_F16);
+    OK(annoy_native_size, built, &f16_size);
+    /* 2 bytes a value fewer, less what the next section's 64-byte alignment takes back. */
+    CHECK_MSG(f32_size - f16_size > n * dim * 2 - 64, "f32 %zu, f16 %zu bytes", f32_size,
+              f16_size);
+
+    OK(annoy_save_as, built, path, ANNOY_FORMAT_NATIVE, false);
+    OK(annoy_stored_value_type, built, &value_type);
+    CHECK(value_type == ANNOY_VALUE_TYPE_F16);
+    static answers want, got;
+    ask(built, queries, dim, &want);
+    annoy_index *opened = NULL;
+    OK(annoy_open, path, false, &opened);
+    OK(annoy_verify, opened);
+    OK(annoy_value_type, opened, &value_type);
+    CHECK(value_type == ANNOY_VALUE_TYPE_F16);
+    ask(opened, queries, dim, &got);
+    CHECK(same_answers(&want, &got));
+    /* Each value is the nearest f16: within half a unit in the last of 11 bits. */
+    float v[12];
+    for (size_t i = 0; i < n; i++) {
+        OK(annoy_get_item, opened, (uint32_t)i, v, dim);
+        for (size_t j = 0; j < dim; j++) {
+            float x = data[i * dim + j], err = fabsf(v[j] - x);
+            CHECK_MSG(err <= fabsf(x) / 2048.0f + 3e-8f, "item %zu [%zu]: %g for %g", i, j,
+                      (double)v[j], (double)x);
+        }
+    }
+    /* Annoy's format is f32: the saved file loads as f32 and answers the same. */
+    OK(annoy_save_as, opened, annoy_path, ANNOY_FORMAT_ANNOY, false);
+    OK(annoy_stored_value_type, opened, &value_type);
+    CHECK(value_type == ANNOY_VALUE_TYPE_F32);
+    ask(opened, queries, dim, &got);
+    CHECK(same_answers(&want, &got));
+    annoy_free(opened);
+    annoy_free(built);
+
+    annoy_index *hamming = NULL;
+    OK(annoy_new, ANNOY_METRIC_HAMMING, 64, &hamming);
+    EXPECT(ANNOY_E_INVALID_ARGUMENT, annoy_set_value_type, hamming, ANNOY_VALUE_TYPE_F16);
+    annoy_free(hamming);
+    free(data);
+    free(queries);
+}
+
 int main(void) {
     test_begin("native");
     hostile_sizes_return_a_status();
     external_ids_map_results();
     opens_without_metric_or_dimension();
     damaged_files_are_refused();
+    f16_items_round_trip();
     test_tmp_cleanup();
     return test_finish();
 }

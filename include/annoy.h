@@ -78,6 +78,13 @@
 // What `annoy_file_format` reports for an index that serves from no file (built in memory).
 #define ANNOY_FORMAT_NONE -1
 
+// How native files store the item vectors, for `annoy_set_value_type` (the numbers are the
+// file's `META` value type): 4-byte floats, or IEEE binary16 (half the size; split planes,
+// queries and distances stay f32).
+#define ANNOY_VALUE_TYPE_F32 0
+
+#define ANNOY_VALUE_TYPE_F16 1
+
 // `search_k` meaning Annoy's default: `n × n_trees` candidates (with the caller's `n`, so a
 // query for more neighbours than items is a full search).
 #define ANNOY_SEARCH_K_DEFAULT -1
@@ -314,7 +321,8 @@ enum annoy_status annoy_load(struct annoy_index *index,
 enum annoy_status annoy_unload(struct annoy_index *index, struct annoy_error **err);
 
 // Copies item `item`'s vector into `out` (`len` floats = dimension; hamming gives 0/1 per
-// bit). An id never added reads as zeros, as in Annoy. Errors: `ANNOY_E_NULL`,
+// bit; items stored as f16 come back widened, exactly). An id never added reads as zeros,
+// as in Annoy. Errors: `ANNOY_E_NULL`,
 // `ANNOY_E_DIMENSION` (`len`), `ANNOY_E_UNKNOWN_ITEM` (at or past `n_items`); `out` is
 // unchanged on failure. Thread-safe.
 enum annoy_status annoy_get_item(const struct annoy_index *index,
@@ -410,9 +418,11 @@ enum annoy_status annoy_load_buffer(struct annoy_index *index,
 // renamed into place, then served from there, read-only. A graph (`annoy_build_graph`) is
 // written into `ANNOY_FORMAT_NATIVE` files and read back by every open; an
 // `ANNOY_FORMAT_ANNOY` file holds the forest only (the graph stays in memory until the
-// index is freed or loads another file). Exclusive access.
+// index is freed or loads another file). Native files store the item vectors as
+// `annoy_set_value_type` chose; Annoy's format stores f32. Exclusive access.
 //
-// Errors: `ANNOY_E_NULL`, `ANNOY_E_INVALID_ARGUMENT` (unknown format), `ANNOY_E_STATE` (not
+// Errors: `ANNOY_E_NULL`, `ANNOY_E_INVALID_ARGUMENT` (unknown format, a value beyond f16's
+// range when saving f16), `ANNOY_E_STATE` (not
 // built), `ANNOY_E_IO` (includes a path that is not a regular file). On failure the index
 // keeps serving what it had.
 enum annoy_status annoy_save_as(struct annoy_index *index,
@@ -457,6 +467,36 @@ enum annoy_status annoy_verify(const struct annoy_index *index, struct annoy_err
 enum annoy_status annoy_file_format(const struct annoy_index *index,
                                     int32_t *out_format,
                                     struct annoy_error **err);
+
+// How the native files this index writes (`annoy_save_as` with `ANNOY_FORMAT_NATIVE`,
+// `annoy_save_buffer`, and the size `annoy_native_size` reports) store the item vectors:
+// `ANNOY_VALUE_TYPE_F32` (the default) or `ANNOY_VALUE_TYPE_F16`, rounded to nearest. An
+// index that opens an f16 file is set to f16, so saving it again keeps it. Annoy's format
+// is always f32: an f16 index saved with `ANNOY_FORMAT_ANNOY` is widened, exactly. The index
+// serves what it holds until it is saved. Exclusive access.
+//
+// Errors: `ANNOY_E_NULL`, `ANNOY_E_INVALID_ARGUMENT` (an unknown number, or f16 for the
+// hamming metric, whose items are bits). A later save fails with
+// `ANNOY_E_INVALID_ARGUMENT` when a value is beyond f16's range (magnitudes above 65504).
+enum annoy_status annoy_set_value_type(struct annoy_index *index,
+                                       int32_t value_type,
+                                       struct annoy_error **err);
+
+// The value type native files written from this index use (`ANNOY_VALUE_TYPE_*`, see
+// `annoy_set_value_type`) into `*out_value_type`. Thread-safe.
+//
+// Errors: `ANNOY_E_NULL`.
+enum annoy_status annoy_value_type(const struct annoy_index *index,
+                                   int32_t *out_value_type,
+                                   struct annoy_error **err);
+
+// How the index holds its item vectors now (`ANNOY_VALUE_TYPE_F16` when it serves a native
+// file of f16 items, else `ANNOY_VALUE_TYPE_F32`) into `*out_value_type`. Thread-safe.
+//
+// Errors: `ANNOY_E_NULL`.
+enum annoy_status annoy_stored_value_type(const struct annoy_index *index,
+                                          int32_t *out_value_type,
+                                          struct annoy_error **err);
 
 // Sets an application key-value pair (the embedding model's name, say), written into
 // native files and read back by `annoy_get_metadata`. `key` is NUL-terminated UTF-8 of 1 to

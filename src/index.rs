@@ -8,7 +8,8 @@
 use crate::error::{Error, Result};
 use crate::forest::build::TreeBuilder;
 use crate::forest::search::{Forest, Neighbor, Scratch};
-use crate::format::{Layout, Node, NodeMut};
+use crate::format::f16::{f16_record_size, widen_record};
+use crate::format::{Layout, Node, NodeBuf, NodeMut, ValueType};
 use crate::metric::{with_space, AnySpace, DotLayout, Metric, Space};
 use crate::query::{QueryOptions, SearchK};
 use crate::random::DEFAULT_SEED;
@@ -58,6 +59,11 @@ pub struct Index {
     space: AnySpace,
     seed: u64,
     storage: Storage,
+    /// How the item records in `storage` hold their vectors: f16 only when serving a native
+    /// file of value type 1.
+    stored: ValueType,
+    /// How native files written from this index store the item vectors.
+    value_type: ValueType,
     n_items: usize,
     n_nodes: usize,
     roots: Vec<i32>,
@@ -108,6 +114,8 @@ impl Index {
             space: AnySpace::new(metric, DotLayout::Annoy117, dim),
             seed: DEFAULT_SEED,
             storage: Storage::empty(),
+            stored: ValueType::F32,
+            value_type: ValueType::F32,
             n_items: 0,
             n_nodes: 0,
             roots: Vec::new(),
@@ -151,6 +159,36 @@ impl Index {
         self.dot_layout = layout;
         self.space = AnySpace::new(self.metric, layout, self.dim);
         Ok(())
+    }
+
+    /// How native files written from this index ([`Index::save_as`] in
+    /// [`Format::Native`], [`Index::write_native`], [`Index::to_native_bytes`], …) store the
+    /// item vectors: f32 (the default) or f16, half the size, with split planes, queries and
+    /// distances still f32. Opening an f16 file sets it to f16, so saving it again keeps
+    /// it. Annoy's format is always f32: an f16 index saved in it is widened. The index goes on
+    /// serving what it holds until it is saved (a save serves from the file written).
+    ///
+    /// Fails with `InvalidArgument` for f16 with the hamming metric (its items are bits).
+    pub fn set_value_type(&mut self, value_type: ValueType) -> Result<()> {
+        if value_type == ValueType::F16 && self.metric == Metric::Hamming {
+            return Err(Error::invalid(
+                "hamming items are packed bits; f16 storage is for the float metrics",
+            ));
+        }
+        self.value_type = value_type;
+        Ok(())
+    }
+
+    /// How native files written from this index store the item vectors (see
+    /// [`Index::set_value_type`]).
+    pub fn value_type(&self) -> ValueType {
+        self.value_type
+    }
+
+    /// How the index now holds its item vectors: f16 when it serves a native file of f16
+    /// items, otherwise f32.
+    pub fn stored_value_type(&self) -> ValueType {
+        self.stored
     }
 
     /// Seeds the next build (tree `t` draws from a generator seeded from `seed` and `t`). Annoy's
@@ -201,6 +239,35 @@ impl Index {
         with_space!(&self.space, s => s.layout())
     }
 
+    /// Bytes per item record as stored: the node size, or less when the vectors are f16.
+    fn item_size(&self) -> usize {
+        match self.stored {
+            ValueType::F32 => self.node_size(),
+            ValueType::F16 => f16_record_size(&self.layout()),
+        }
+    }
+
+    /// How to widen the stored item vectors for the metric, when they are f16.
+    fn widen(&self) -> Option<crate::forest::search::Widen> {
+        match self.stored {
+            ValueType::F32 => None,
+            ValueType::F16 => Some(crate::metric::kernels::best().widen_f16),
+        }
+    }
+
+    /// The record of item `id` in the metric's (f32) layout: in place, or widened into
+    /// `buf` when the vectors are stored as f16.
+    fn item_f32<'a>(&'a self, id: u32, buf: &'a mut Option<NodeBuf>) -> Result<Node<'a>> {
+        let node = self.item(id)?;
+        let Some(widen) = self.widen() else {
+            return Ok(node);
+        };
+        let layout = self.layout();
+        let buf = buf.insert(NodeBuf::zeroed(layout.node_size()));
+        widen_record(&layout, node.0, buf.node_mut().0, widen);
+        Ok(buf.node())
+    }
+
     fn check_vector(&self, vector: &[f32]) -> Result<()> {
         if vector.len() != self.dim {
             return Err(Error::Dimension {
@@ -229,8 +296,10 @@ impl Index {
     fn forest(&self) -> Forest<'_> {
         let layout = self.layout();
         Forest {
-            regions: self.storage.regions(self.n_items * layout.node_size()),
+            regions: self.storage.regions(self.n_items * self.item_size()),
             layout,
+            item_size: self.item_size(),
+            widen: self.widen(),
             n_items: self.n_items,
             n_nodes: self.n_nodes,
             roots: &self.roots,
@@ -434,6 +503,7 @@ impl Index {
     pub fn unload(&mut self) {
         let layout = self.dot_layout_setting.unwrap_or(DotLayout::Annoy117);
         self.storage = Storage::empty();
+        self.stored = ValueType::F32;
         self.space = AnySpace::new(self.metric, layout, self.dim);
         self.dot_layout = layout;
         self.n_items = 0;
@@ -472,9 +542,11 @@ impl Index {
         self.query_with_options(query, &QueryOptions::new(n).search_k(search_k), scratch)
     }
 
-    /// The stored vector of item `id` (for hamming: 0.0/1.0 per bit).
+    /// The stored vector of item `id` (for hamming: 0.0/1.0 per bit). Items stored as f16
+    /// come back widened, exactly: each value is the f16 nearest the one added.
     pub fn item_vector(&self, id: u32) -> Result<Vec<f32>> {
-        let node = self.item(id)?;
+        let mut buf = None;
+        let node = self.item_f32(id, &mut buf)?;
         let mut out = Vec::with_capacity(self.dim);
         with_space!(&self.space, sp => sp.vector(node, &mut out));
         Ok(out)
@@ -482,7 +554,8 @@ impl Index {
 
     /// The distance between items `i` and `j`, in the metric's user units.
     pub fn distance(&self, i: u32, j: u32) -> Result<f32> {
-        let (a, b) = (self.item(i)?, self.item(j)?);
+        let (mut buf_a, mut buf_b) = (None, None);
+        let (a, b) = (self.item_f32(i, &mut buf_a)?, self.item_f32(j, &mut buf_b)?);
         Ok(with_space!(&self.space, sp => sp.user_distance(sp.distance(a, b))))
     }
 }

@@ -33,6 +33,7 @@ mod storage;
 
 pub use error::{Error, Result, Status};
 pub use forest::search::{Neighbor, Scratch};
+pub use format::ValueType;
 pub use graph::{GraphParams, MAX_DEGREE};
 pub use index::{
     BuildProgress, Format, Index, Query, RecallPoint, RecallSample, State, Tuning, MAX_DIMENSION,

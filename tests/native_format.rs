@@ -239,6 +239,12 @@ fn write_fuzz_seeds() {
             index.set_metadata("model", b"seed").unwrap();
             let native = index.to_native_bytes().unwrap();
             std::fs::write(root.join(format!("open_native/{metric}-{n}")), native).unwrap();
+            if metric != Metric::Hamming {
+                index.set_value_type(annoy::ValueType::F16).unwrap();
+                let f16 = index.to_native_bytes().unwrap();
+                std::fs::write(root.join(format!("open_native/{metric}-{n}-f16")), f16).unwrap();
+                index.set_value_type(annoy::ValueType::F32).unwrap();
+            }
             let dir = TempDir::new("seeds");
             let path = dir.file("a.ann");
             index.save(&path, false).unwrap();
@@ -271,8 +277,8 @@ fn reseal_section(bytes: &mut [u8], entry: usize) {
 }
 
 #[test]
-fn a_value_type_this_reader_does_not_read_is_corrupt() {
-    let (index, _) = small_index(Metric::Euclidean, 5, 40, 2);
+fn unknown_value_types_are_corrupt_and_f16_needs_its_feature_bit() {
+    let (mut index, _) = small_index(Metric::Euclidean, 5, 40, 2);
     let bytes = index.to_native_bytes().unwrap();
     let count = u32::from_le_bytes(bytes[40..44].try_into().unwrap()) as usize;
     let meta_entry = (0..count)
@@ -280,7 +286,8 @@ fn a_value_type_this_reader_does_not_read_is_corrupt() {
         .expect("a metadata section");
     let e = 64 + 32 * meta_entry;
     let meta_at = u64::from_le_bytes(bytes[e + 8..e + 16].try_into().unwrap()) as usize;
-    // 1 is f16 (reserved, not read by this version), 9 is no value type at all.
+    // 1 is f16, which needs required-feature bit 1 (and f16-sized items); 9 and u32::MAX are
+    // no value type at all.
     for value_type in [1u32, 9, u32::MAX] {
         let mut patched = bytes.clone();
         patched[meta_at + 4..meta_at + 8].copy_from_slice(&value_type.to_le_bytes());
@@ -291,13 +298,33 @@ fn a_value_type_this_reader_does_not_read_is_corrupt() {
             Ok(_) => panic!("value type {value_type} was accepted"),
         }
     }
-    // The f16 feature bit in the header is refused by a reader that does not know it.
+    // The f16 feature bit on a file of f32 items is refused.
     let mut flagged = bytes.clone();
     flagged[16..24].copy_from_slice(&2u64.to_le_bytes());
     let header = xxhash_rust::xxh3::xxh3_64(&flagged[..56]);
     flagged[56..64].copy_from_slice(&header.to_le_bytes());
     match Index::open_bytes(&flagged) {
-        Err(Error::Corrupt(msg)) => assert!(msg.contains("requires features 0x2"), "{msg}"),
+        Err(Error::Corrupt(msg)) => assert!(msg.contains("f16 feature bit"), "{msg}"),
         other => panic!("the f16 feature bit: {:?}", other.err()),
     }
+    // Bits this reader does not know are refused.
+    let mut unknown = bytes.clone();
+    unknown[16..24].copy_from_slice(&5u64.to_le_bytes());
+    let header = xxhash_rust::xxh3::xxh3_64(&unknown[..56]);
+    unknown[56..64].copy_from_slice(&header.to_le_bytes());
+    match Index::open_bytes(&unknown) {
+        Err(Error::Corrupt(msg)) => assert!(msg.contains("requires features 0x5"), "{msg}"),
+        other => panic!("unknown feature bits: {:?}", other.err()),
+    }
+    // A valid f16 file (value type 1, bit 1, items of 16 + 2·5 bytes padded to 28) opens.
+    index.set_value_type(annoy::ValueType::F16).unwrap();
+    let f16 = index.to_native_bytes().unwrap();
+    assert_eq!(
+        u32::from_le_bytes(f16[meta_at + 4..meta_at + 8].try_into().unwrap()),
+        1
+    );
+    assert_eq!(u64::from_le_bytes(f16[16..24].try_into().unwrap()), 2);
+    let opened = Index::open_bytes(&f16).unwrap();
+    opened.verify().unwrap();
+    assert_eq!(opened.value_type(), annoy::ValueType::F16);
 }

@@ -478,7 +478,8 @@ pub extern "C" fn annoy_unload(index: *mut AnnoyIndex, err: *mut *mut AnnoyError
 // ---- items and properties (const: thread-safe) ----
 
 /// Copies item `item`'s vector into `out` (`len` floats = dimension; hamming gives 0/1 per
-/// bit). An id never added reads as zeros, as in Annoy. Errors: `ANNOY_E_NULL`,
+/// bit; items stored as f16 come back widened, exactly). An id never added reads as zeros,
+/// as in Annoy. Errors: `ANNOY_E_NULL`,
 /// `ANNOY_E_DIMENSION` (`len`), `ANNOY_E_UNKNOWN_ITEM` (at or past `n_items`); `out` is
 /// unchanged on failure. Thread-safe.
 #[no_mangle]

@@ -4,7 +4,7 @@
 
 use super::api::{c_path, index_mut, index_ref, input, out, output, AnnoyIndex};
 use super::status::{annoy_status, boundary, fail, AnnoyError, Failure};
-use annoy_core::{Format, Index};
+use annoy_core::{Format, Index, ValueType};
 use annoy_status::*;
 use std::ffi::{c_char, CStr};
 
@@ -15,6 +15,19 @@ pub const ANNOY_FORMAT_ANNOY: i32 = 0;
 pub const ANNOY_FORMAT_NATIVE: i32 = 1;
 /// What `annoy_file_format` reports for an index that serves from no file (built in memory).
 pub const ANNOY_FORMAT_NONE: i32 = -1;
+
+/// How native files store the item vectors, for `annoy_set_value_type` (the numbers are the
+/// file's `META` value type): 4-byte floats, or IEEE binary16 (half the size; split planes,
+/// queries and distances stay f32).
+pub const ANNOY_VALUE_TYPE_F32: i32 = 0;
+pub const ANNOY_VALUE_TYPE_F16: i32 = 1;
+
+fn value_type_number(value_type: ValueType) -> i32 {
+    match value_type {
+        ValueType::F32 => ANNOY_VALUE_TYPE_F32,
+        ValueType::F16 => ANNOY_VALUE_TYPE_F16,
+    }
+}
 
 fn format(number: i32) -> Result<Format, Failure> {
     match number {
@@ -140,9 +153,11 @@ pub extern "C" fn annoy_load_buffer(
 /// renamed into place, then served from there, read-only. A graph (`annoy_build_graph`) is
 /// written into `ANNOY_FORMAT_NATIVE` files and read back by every open; an
 /// `ANNOY_FORMAT_ANNOY` file holds the forest only (the graph stays in memory until the
-/// index is freed or loads another file). Exclusive access.
+/// index is freed or loads another file). Native files store the item vectors as
+/// `annoy_set_value_type` chose; Annoy's format stores f32. Exclusive access.
 ///
-/// Errors: `ANNOY_E_NULL`, `ANNOY_E_INVALID_ARGUMENT` (unknown format), `ANNOY_E_STATE` (not
+/// Errors: `ANNOY_E_NULL`, `ANNOY_E_INVALID_ARGUMENT` (unknown format, a value beyond f16's
+/// range when saving f16), `ANNOY_E_STATE` (not
 /// built), `ANNOY_E_IO` (includes a path that is not a regular file). On failure the index
 /// keeps serving what it had.
 #[no_mangle]
@@ -243,6 +258,72 @@ pub extern "C" fn annoy_file_format(
             Some(Format::Native) => ANNOY_FORMAT_NATIVE,
             None => ANNOY_FORMAT_NONE,
         };
+        Ok(())
+    })
+}
+
+/// How the native files this index writes (`annoy_save_as` with `ANNOY_FORMAT_NATIVE`,
+/// `annoy_save_buffer`, and the size `annoy_native_size` reports) store the item vectors:
+/// `ANNOY_VALUE_TYPE_F32` (the default) or `ANNOY_VALUE_TYPE_F16`, rounded to nearest. An
+/// index that opens an f16 file is set to f16, so saving it again keeps it. Annoy's format
+/// is always f32: an f16 index saved with `ANNOY_FORMAT_ANNOY` is widened, exactly. The index
+/// serves what it holds until it is saved. Exclusive access.
+///
+/// Errors: `ANNOY_E_NULL`, `ANNOY_E_INVALID_ARGUMENT` (an unknown number, or f16 for the
+/// hamming metric, whose items are bits). A later save fails with
+/// `ANNOY_E_INVALID_ARGUMENT` when a value is beyond f16's range (magnitudes above 65504).
+#[no_mangle]
+pub extern "C" fn annoy_set_value_type(
+    index: *mut AnnoyIndex,
+    value_type: i32,
+    err: *mut *mut AnnoyError,
+) -> annoy_status {
+    boundary(err, || {
+        let index = index_mut(index)?;
+        let value_type = match value_type {
+            ANNOY_VALUE_TYPE_F32 => ValueType::F32,
+            ANNOY_VALUE_TYPE_F16 => ValueType::F16,
+            n => {
+                return fail(
+                    ANNOY_E_INVALID_ARGUMENT,
+                    format!("unknown value type number {n}"),
+                )
+            }
+        };
+        Ok(index.set_value_type(value_type)?)
+    })
+}
+
+/// The value type native files written from this index use (`ANNOY_VALUE_TYPE_*`, see
+/// `annoy_set_value_type`) into `*out_value_type`. Thread-safe.
+///
+/// Errors: `ANNOY_E_NULL`.
+#[no_mangle]
+pub extern "C" fn annoy_value_type(
+    index: *const AnnoyIndex,
+    out_value_type: *mut i32,
+    err: *mut *mut AnnoyError,
+) -> annoy_status {
+    boundary(err, || {
+        let index = index_ref(index)?;
+        *out(out_value_type, "out_value_type")? = value_type_number(index.value_type());
+        Ok(())
+    })
+}
+
+/// How the index holds its item vectors now (`ANNOY_VALUE_TYPE_F16` when it serves a native
+/// file of f16 items, else `ANNOY_VALUE_TYPE_F32`) into `*out_value_type`. Thread-safe.
+///
+/// Errors: `ANNOY_E_NULL`.
+#[no_mangle]
+pub extern "C" fn annoy_stored_value_type(
+    index: *const AnnoyIndex,
+    out_value_type: *mut i32,
+    err: *mut *mut AnnoyError,
+) -> annoy_status {
+    boundary(err, || {
+        let index = index_ref(index)?;
+        *out(out_value_type, "out_value_type")? = value_type_number(index.stored_value_type());
         Ok(())
     })
 }

@@ -102,6 +102,24 @@ impl From<FormatArg> for annoy::Format {
     }
 }
 
+/// How a native file stores the item vectors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ValueTypeArg {
+    /// 4 bytes a value.
+    F32,
+    /// IEEE binary16, 2 bytes a value: half the size; distances are still computed in f32.
+    F16,
+}
+
+impl From<ValueTypeArg> for annoy::ValueType {
+    fn from(arg: ValueTypeArg) -> Self {
+        match arg {
+            ValueTypeArg::F32 => annoy::ValueType::F32,
+            ValueTypeArg::F16 => annoy::ValueType::F16,
+        }
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct ConvertArgs {
     /// The index file to read (an Annoy file needs --metric and --dim).
@@ -112,9 +130,13 @@ pub struct ConvertArgs {
     /// The file to write.
     #[arg(long)]
     pub output: PathBuf,
-    /// The format to write [default: the other one].
+    /// The format to write [default: the other one; native with --value-type].
     #[arg(long, value_enum)]
     pub to: Option<FormatArg>,
+    /// How the native file written stores the item vectors [default: as the input does].
+    /// Annoy's format is always f32.
+    #[arg(long, value_enum)]
+    pub value_type: Option<ValueTypeArg>,
 }
 
 #[derive(Args, Debug)]
@@ -169,6 +191,10 @@ pub struct BuildArgs {
     /// `info` and `query` then need no --metric or --dim).
     #[arg(long, value_enum, default_value = "annoy")]
     pub format: FormatArg,
+    /// How the native file stores the item vectors (f16 needs --format native). The trees
+    /// are built from the f32 input either way.
+    #[arg(long, value_enum, default_value = "f32")]
+    pub value_type: ValueTypeArg,
     /// Also build a graph over the items (needs --format native, which stores it): queries
     /// then search the graph, with --ef as their effort.
     #[arg(long)]

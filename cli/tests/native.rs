@@ -358,3 +358,96 @@ fn build_graph_writes_it_natively_and_query_takes_ef() {
         "--graph needs --format native",
     );
 }
+
+#[test]
+fn value_type_f16_builds_and_converts_native_files_of_half_the_items() {
+    let dir = TempDir::new("f16");
+    let npy = dir.path("data.npy");
+    write_npy(&npy, &rows(400, 32));
+    let (f32_file, f16_file) = (dir.path("a.native"), dir.path("a16.native"));
+    build(&npy, &f32_file, &["--format", "native"]);
+    build(
+        &npy,
+        &f16_file,
+        &["--format", "native", "--value-type", "f16"],
+    );
+    let (a, b) = (
+        json_info(&["--index", &f32_file]),
+        json_info(&["--index", &f16_file]),
+    );
+    assert_eq!(a["value_type"], "f32");
+    assert_eq!(b["value_type"], "f16");
+    // 400 items of 32 values, 2 bytes a value fewer (pages of padding aside).
+    let (a_size, b_size) = (
+        a["file_size"].as_u64().unwrap(),
+        b["file_size"].as_u64().unwrap(),
+    );
+    assert!(a_size - b_size >= 400 * 32 * 2, "{a_size} → {b_size}");
+    run_ok(&["verify", "--index", &f16_file]);
+    // Converting the f32 file to f16 writes what building f16 wrote; and back to f32 and to
+    // Annoy's format widens it.
+    let converted = dir.path("c16.native");
+    run_ok(&[
+        "convert",
+        "--input",
+        &f32_file,
+        "--value-type",
+        "f16",
+        "--output",
+        &converted,
+    ]);
+    assert!(std::fs::read(&converted).unwrap() == std::fs::read(&f16_file).unwrap());
+    let (widened, annoy) = (dir.path("w.native"), dir.path("w.ann"));
+    run_ok(&[
+        "convert",
+        "--input",
+        &f16_file,
+        "--value-type",
+        "f32",
+        "--output",
+        &widened,
+    ]);
+    assert_eq!(json_info(&["--index", &widened])["value_type"], "f32");
+    run_ok(&["convert", "--input", &f16_file, "--output", &annoy]);
+    let query = |index: &str, extra: &[&str]| {
+        let mut args = vec!["query", "--index", index, "--item", "7", "-n", "5"];
+        args.extend_from_slice(extra);
+        run_ok(&args)
+    };
+    let from_f16 = query(&f16_file, &[]);
+    assert_eq!(query(&widened, &[]), from_f16);
+    assert_eq!(
+        query(&annoy, &["--metric", "euclidean", "--dim", "32"]),
+        from_f16
+    );
+    fails_with(
+        &[
+            "convert",
+            "--input",
+            &f16_file,
+            "--to",
+            "annoy",
+            "--value-type",
+            "f16",
+            "--output",
+            &annoy,
+        ],
+        "--to native",
+    );
+    fails_with(
+        &[
+            "build",
+            "--metric",
+            "euclidean",
+            "--trees",
+            "2",
+            "--input",
+            &npy,
+            "--output",
+            &annoy,
+            "--value-type",
+            "f16",
+        ],
+        "--format native",
+    );
+}

@@ -3,11 +3,11 @@
 
 #![no_main]
 
-use annoy::{Index, Query, QueryOptions, Scratch};
+use annoy::{Index, Query, QueryOptions, Scratch, ValueType};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(index) = Index::open_bytes(data) else {
+    let Ok(mut index) = Index::open_bytes(data) else {
         return;
     };
     let _ = index.verify();
@@ -32,4 +32,13 @@ fuzz_target!(|data: &[u8]| {
     }
     let _ = index.item_of_external_id(7);
     let _ = index.to_native_bytes();
+    // The other value type: f16 items widened, or f32 ones rounded (values beyond f16's
+    // range are an error).
+    let other = match index.stored_value_type() {
+        ValueType::F32 => ValueType::F16,
+        ValueType::F16 => ValueType::F32,
+    };
+    if index.set_value_type(other).is_ok() {
+        let _ = index.to_native_bytes();
+    }
 });

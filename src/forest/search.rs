@@ -10,6 +10,7 @@
 //! file) stops with an error instead of running forever.
 
 use crate::error::{Error, Result};
+use crate::format::f16::widen_record;
 use crate::format::{Layout, Node, NodeBuf};
 use crate::metric::kernels::{prefetch_record, Soon};
 use crate::metric::Space;
@@ -39,6 +40,8 @@ pub struct Scratch {
     pub(crate) results: Vec<Neighbor>,
     /// The graph search's working memory.
     pub(crate) beam: crate::graph::search::Beam,
+    /// f16 item records widened to f32 for the metric, four at a time.
+    widened: Vec<NodeBuf>,
 }
 
 impl Scratch {
@@ -88,11 +91,19 @@ impl Entry {
     }
 }
 
+/// f16 → f32 of a slice of values (`Kernels::widen_f16`).
+pub(crate) type Widen = fn(&[u16], &mut [f32]);
+
 /// A readable forest: all node records plus where the roots are.
 pub(crate) struct Forest<'a> {
     /// The item records (nodes `0..n_items`) and the tree records (every node after).
     pub regions: (&'a [u8], &'a [u8]),
     pub layout: Layout,
+    /// Bytes per item record: `layout.node_size()`, or less when the vectors are f16.
+    pub item_size: usize,
+    /// Set when the items' vectors are f16: how to widen them for the metric, whose
+    /// distances take f32 records.
+    pub widen: Option<Widen>,
     pub n_items: usize,
     pub n_nodes: usize,
     pub roots: &'a [i32],
@@ -102,11 +113,10 @@ impl<'a> Forest<'a> {
     /// Node `i`, which the caller has checked to be below `n_nodes`.
     #[inline]
     pub(crate) fn node(&self, i: usize) -> Node<'a> {
-        let s = self.layout.node_size();
-        let (region, k) = if i < self.n_items {
-            (self.regions.0, i)
+        let (region, k, s) = if i < self.n_items {
+            (self.regions.0, i, self.item_size)
         } else {
-            (self.regions.1, i - self.n_items)
+            (self.regions.1, i - self.n_items, self.layout.node_size())
         };
         Node(&region[k * s..(k + 1) * s])
     }
@@ -121,7 +131,7 @@ impl<'a> Forest<'a> {
     /// Zen 4 this doubled 384-d queries per second, and gave 64-d ones 10% more). Records of a
     /// line or two come straight to the first level (hamming-256: 8% more than second-level).
     fn ahead_hint(&self) -> Soon {
-        if self.layout.node_size() <= 128 {
+        if self.item_size <= 128 {
             Soon::Next
         } else {
             Soon::Later
@@ -138,7 +148,17 @@ impl<'a> Forest<'a> {
         ids: &[i32],
         n: usize,
         best: &mut BinaryHeap<(u64, u32)>,
+        widened: &mut Vec<NodeBuf>,
     ) {
+        if self.widen.is_some()
+            && widened
+                .first()
+                .is_none_or(|b| b.bytes().len() != self.layout.node_size())
+        {
+            *widened = (0..4)
+                .map(|_| NodeBuf::zeroed(self.layout.node_size()))
+                .collect();
+        }
         // Candidates rank by (distance, id), as in Annoy; a NaN distance ranks last.
         let mut offer = |d: f32, id: i32| {
             let key = ordered_bits(if d.is_nan() { f32::INFINITY } else { d });
@@ -166,7 +186,16 @@ impl<'a> Forest<'a> {
             filled += 1;
             if filled == 4 {
                 let nodes: [Node<'_>; 4] = std::array::from_fn(|w| self.node(four[w] as usize));
-                let d = space.distances4(query, nodes);
+                let d = match self.widen {
+                    None => space.distances4(query, nodes),
+                    Some(widen) => {
+                        for (buf, node) in widened.iter_mut().zip(nodes) {
+                            widen_record(&self.layout, node.0, buf.node_mut().0, widen);
+                        }
+                        let nodes = std::array::from_fn(|w| widened[w].node());
+                        space.distances4(query, nodes)
+                    }
+                };
                 for (d, id) in d.into_iter().zip(four) {
                     offer(d, id);
                 }
@@ -174,7 +203,15 @@ impl<'a> Forest<'a> {
             }
         }
         for &id in &four[..filled] {
-            offer(space.distance(query, self.node(id as usize)), id);
+            let node = self.node(id as usize);
+            let d = match self.widen {
+                None => space.distance(query, node),
+                Some(widen) => {
+                    widen_record(&self.layout, node.0, widened[0].node_mut().0, widen);
+                    space.distance(query, widened[0].node())
+                }
+            };
+            offer(d, id);
         }
     }
 
@@ -381,6 +418,7 @@ impl<'a> Forest<'a> {
             seen,
             best,
             results,
+            widened,
             ..
         } = scratch;
         best.clear();
@@ -405,7 +443,7 @@ impl<'a> Forest<'a> {
         for &id in candidates.iter() {
             seen[id as usize / 64] = 0;
         }
-        self.score(space, query, candidates, n, best);
+        self.score(space, query, candidates, n, best, widened);
         let first = results.len();
         while let Some((key, bits)) = best.pop() {
             results.push(Neighbor {

@@ -150,12 +150,13 @@ pub(crate) fn check_size(len: usize, layout: &Layout, metric: Metric, dim: usize
 /// point at records that exist. What the headerless format allows `verify` to find.
 pub(crate) fn check_structure(
     items: &[u8],
+    item_size: usize,
     trees: &[u8],
     layout: &Layout,
     n_items: usize,
 ) -> Result<()> {
     let s = layout.node_size();
-    for (i, record) in items.chunks_exact(s).enumerate() {
+    for (i, record) in items.chunks_exact(item_size).enumerate() {
         let k = Node(record).n_descendants();
         if k != 0 && k != 1 {
             return Err(Error::corrupt(format!(

@@ -12,7 +12,51 @@
 compile_error!("Annoy index files are little-endian; big-endian targets are not supported");
 
 pub(crate) mod annoy;
+pub(crate) mod f16;
 pub(crate) mod native;
+
+/// How the item vectors of a native file are stored. Split planes, queries and every
+/// distance are f32 whatever the items' type.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum ValueType {
+    /// 4 bytes a value, as in Annoy's files. The default.
+    #[default]
+    F32,
+    /// IEEE binary16, 2 bytes a value: half the memory and bandwidth of f32 for the items,
+    /// with 11 significant bits (a relative error up to 2⁻¹¹) and magnitudes up to 65504.
+    /// Not for hamming, whose items are bits.
+    F16,
+}
+
+impl ValueType {
+    pub fn name(self) -> &'static str {
+        match self {
+            ValueType::F32 => "f32",
+            ValueType::F16 => "f16",
+        }
+    }
+}
+
+impl std::fmt::Display for ValueType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for ValueType {
+    type Err = crate::Error;
+
+    /// "f32" or "f16".
+    fn from_str(s: &str) -> crate::Result<ValueType> {
+        match s {
+            "f32" => Ok(ValueType::F32),
+            "f16" => Ok(ValueType::F16),
+            _ => Err(crate::Error::invalid(format!(
+                "unknown value type {s:?}; expected f32 or f16"
+            ))),
+        }
+    }
+}
 
 /// Byte offsets inside a node record for one metric.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -244,3 +288,4 @@ impl Plain for f32 {}
 impl Plain for u64 {}
 impl Plain for i32 {}
 impl Plain for u8 {}
+impl Plain for u16 {}

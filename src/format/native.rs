@@ -8,6 +8,8 @@
 //! `verify` also checks every checksum, the padding and the id order.
 
 use crate::error::{Error, Result};
+use crate::format::f16::f16_record_size;
+use crate::format::{Layout, ValueType};
 use crate::index::MAX_DIMENSION;
 use crate::metric::{with_space, AnySpace, DotLayout, Metric, Space};
 use std::borrow::Cow;
@@ -22,8 +24,10 @@ const ENDIAN_MARK: u32 = 0x0102_0304;
 const HEADER_LEN: usize = 64;
 const ENTRY_LEN: usize = 32;
 const MAX_SECTIONS: usize = 64;
-/// Required-feature bits this reader understands (none yet; see `docs/format.md` §2).
-const KNOWN_REQUIRED_FEATURES: u64 = 0;
+/// Required-feature bit 1: the items' vectors are f16 (value type 1).
+const FEATURE_F16: u64 = 1 << 1;
+/// Required-feature bits this reader understands (see `docs/format.md` §2).
+const KNOWN_REQUIRED_FEATURES: u64 = FEATURE_F16;
 const FLAG_REQUIRED: u32 = 1;
 
 const KIND_META: u32 = 1;
@@ -42,6 +46,7 @@ const MAX_META_LEN: usize = 1 << 20;
 const LIBRARY_LEN: usize = 32;
 
 const VALUE_F32: u32 = 0;
+const VALUE_F16: u32 = 1;
 const VALUE_BITS: u32 = 2;
 
 /// Alignment of small sections (SIMD loads) and of large ones (pages).
@@ -56,6 +61,9 @@ pub(crate) struct Meta {
     pub metric: Metric,
     pub dim: usize,
     pub dot_layout: DotLayout,
+    /// How the item vectors are stored (f32 for hamming, whose bits are neither).
+    pub value_type: ValueType,
+    /// Bytes per tree record, and per item record when the items are f32.
     pub record_size: usize,
     pub n_items: usize,
     pub n_tree_records: usize,
@@ -126,7 +134,21 @@ fn metric_of(code: u32) -> Result<Metric> {
 
 /// The record size of an index's node records.
 pub(crate) fn record_size(metric: Metric, dot_layout: DotLayout, dim: usize) -> usize {
-    with_space!(&AnySpace::new(metric, dot_layout, dim), s => s.layout().node_size())
+    layout(metric, dot_layout, dim).node_size()
+}
+
+fn layout(metric: Metric, dot_layout: DotLayout, dim: usize) -> Layout {
+    with_space!(&AnySpace::new(metric, dot_layout, dim), s => s.layout())
+}
+
+impl Meta {
+    /// Bytes per item record: the tree records' size, or less when the vectors are f16.
+    pub(crate) fn item_record_size(&self) -> usize {
+        match self.value_type {
+            ValueType::F32 => self.record_size,
+            ValueType::F16 => f16_record_size(&layout(self.metric, self.dot_layout, self.dim)),
+        }
+    }
 }
 
 fn corrupt(msg: impl Into<String>) -> Error {
@@ -257,6 +279,12 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed> {
         ));
     }
     let meta = decode_meta(meta_bytes)?;
+    if (meta.value_type == ValueType::F16) != (required & FEATURE_F16 != 0) {
+        return Err(corrupt(
+            "the value type and the f16 feature bit of the header disagree (value type 1 \
+             and required-feature bit 1 go together)",
+        ));
+    }
     let items = range(KIND_ITEMS).ok_or_else(|| corrupt("the file has no item section"))?;
     let forest = range(KIND_FOREST).ok_or_else(|| corrupt("the file has no forest section"))?;
     let ids = range(KIND_IDS);
@@ -270,7 +298,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed> {
         }
         Ok(())
     };
-    expect("item", &items, meta.n_items, meta.record_size)?;
+    expect("item", &items, meta.n_items, meta.item_record_size())?;
     expect("forest", &forest, meta.n_tree_records, meta.record_size)?;
     if let Some(ids) = &ids {
         expect("id", ids, meta.n_items, 8)?;
@@ -299,17 +327,22 @@ fn decode_meta(m: &[u8]) -> Result<Meta> {
         )));
     }
     let metric = metric_of(u32_at(m, 0))?;
-    let value_type = u32_at(m, 4);
-    let want_type = if metric == Metric::Hamming {
-        VALUE_BITS
-    } else {
-        VALUE_F32
+    let value_type = match (metric, u32_at(m, 4)) {
+        (Metric::Hamming, VALUE_BITS) => ValueType::F32,
+        (Metric::Hamming, code) => {
+            return Err(corrupt(format!(
+                "value type {code} does not fit the hamming metric (expected {VALUE_BITS})"
+            )))
+        }
+        (_, VALUE_F32) => ValueType::F32,
+        (_, VALUE_F16) => ValueType::F16,
+        (_, code) => {
+            return Err(corrupt(format!(
+                "value type {code} does not fit the {metric} metric (expected {VALUE_F32} \
+                 or {VALUE_F16})"
+            )))
+        }
     };
-    if value_type != want_type {
-        return Err(corrupt(format!(
-            "value type {value_type} does not fit the {metric} metric (expected {want_type})"
-        )));
-    }
     let dim = u64_at(m, 8);
     if dim == 0 || dim > MAX_DIMENSION as u64 {
         return Err(corrupt(format!(
@@ -400,6 +433,7 @@ fn decode_meta(m: &[u8]) -> Result<Meta> {
         metric,
         dim,
         dot_layout,
+        value_type,
         record_size,
         n_items,
         n_tree_records,
@@ -414,10 +448,10 @@ fn decode_meta(m: &[u8]) -> Result<Meta> {
 fn encode_meta(meta: &Meta) -> Vec<u8> {
     let mut m = vec![0u8; META_FIXED];
     m[0..4].copy_from_slice(&metric_code(meta.metric).to_le_bytes());
-    let value_type = if meta.metric == Metric::Hamming {
-        VALUE_BITS
-    } else {
-        VALUE_F32
+    let value_type = match (meta.metric, meta.value_type) {
+        (Metric::Hamming, _) => VALUE_BITS,
+        (_, ValueType::F32) => VALUE_F32,
+        (_, ValueType::F16) => VALUE_F16,
     };
     m[4..8].copy_from_slice(&value_type.to_le_bytes());
     m[8..16].copy_from_slice(&(meta.dim as u64).to_le_bytes());
@@ -520,7 +554,8 @@ pub(crate) fn verify(bytes: &[u8]) -> Result<Parsed> {
             last = Some(id);
         }
         let items = &bytes[parsed.items.clone()];
-        for (i, record) in items.chunks_exact(parsed.meta.record_size).enumerate() {
+        let size = parsed.meta.item_record_size();
+        for (i, record) in items.chunks_exact(size).enumerate() {
             if i32::from_le_bytes(record[..4].try_into().unwrap()) != 1 {
                 return Err(corrupt(format!(
                     "item {i} of a file with external ids is not an item record"
@@ -564,7 +599,7 @@ fn align(x: usize, to: usize) -> usize {
 /// computes every checksum.
 pub(crate) fn plan<'a>(
     meta: &Meta,
-    items: &'a [u8],
+    items: Cow<'a, [u8]>,
     forest: &'a [u8],
     ids: Option<&'a [u8]>,
     graph: Vec<(u32, Cow<'a, [u8]>)>,
@@ -579,8 +614,9 @@ pub(crate) fn plan<'a>(
             SMALL_ALIGN
         }
     };
+    let items_alignment = big(&items);
     let mut sections: Vec<(u32, Parts<'a>, usize)> = vec![
-        (KIND_ITEMS, vec![Cow::Borrowed(items)], big(items)),
+        (KIND_ITEMS, vec![items], items_alignment),
         (KIND_FOREST, vec![Cow::Borrowed(forest)], big(forest)),
     ];
     if let Some(ids) = ids {
@@ -633,7 +669,11 @@ pub(crate) fn plan<'a>(
     head.extend_from_slice(&MAJOR.to_le_bytes());
     head.extend_from_slice(&MINOR.to_le_bytes());
     head.extend_from_slice(&ENDIAN_MARK.to_le_bytes());
-    head.extend_from_slice(&0u64.to_le_bytes()); // required features
+    let required = match meta.value_type {
+        ValueType::F32 => 0,
+        ValueType::F16 => FEATURE_F16,
+    };
+    head.extend_from_slice(&required.to_le_bytes());
     head.extend_from_slice(&0u64.to_le_bytes()); // optional features
     head.extend_from_slice(&(len as u64).to_le_bytes());
     head.extend_from_slice(&(count as u32).to_le_bytes());
@@ -700,6 +740,7 @@ mod tests {
             metric: Metric::Euclidean,
             dim: 2,
             dot_layout: DotLayout::Annoy117,
+            value_type: ValueType::F32,
             record_size: 24,
             n_items,
             n_tree_records,
@@ -719,7 +760,7 @@ mod tests {
         let forest = vec![2u8; 24];
         let ids: Vec<u8> = [5u64, 9].iter().flat_map(|i| i.to_le_bytes()).collect();
         let m = meta(2, 1);
-        let plan = plan(&m, &items, &forest, Some(&ids), Vec::new());
+        let plan = plan(&m, Cow::Borrowed(&items), &forest, Some(&ids), Vec::new());
         let mut out = Vec::new();
         plan.write_to(&mut out).unwrap();
         let mut filled = vec![0xffu8; plan.len()];

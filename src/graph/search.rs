@@ -4,7 +4,9 @@
 
 use super::build::ordered;
 use super::{Graph, LEAF_ENTRIES, NO_EDGE};
-use crate::format::Node;
+use crate::forest::search::Widen;
+use crate::format::f16::widen_record;
+use crate::format::{Layout, Node, NodeBuf};
 use crate::metric::kernels::{prefetch_record, Soon};
 use crate::metric::Space;
 use std::cmp::Reverse;
@@ -14,7 +16,12 @@ use std::collections::BinaryHeap;
 #[derive(Clone, Copy)]
 pub(crate) struct Items<'a> {
     pub bytes: &'a [u8],
+    /// Bytes per item record (less than `layout.node_size()` when the vectors are f16).
     pub node_size: usize,
+    /// The metric's record layout, which its distances read.
+    pub layout: Layout,
+    /// Set when the vectors are f16: how to widen a record for the metric.
+    pub widen: Option<Widen>,
 }
 
 impl<'a> Items<'a> {
@@ -25,6 +32,26 @@ impl<'a> Items<'a> {
 
     pub(crate) fn len(&self) -> usize {
         self.bytes.len() / self.node_size
+    }
+
+    /// Item `i`'s record in the metric's layout: in place, or (f16 vectors) widened into
+    /// `buf`.
+    #[inline]
+    pub(crate) fn f32_node<'b>(&self, i: usize, buf: &'b mut Option<NodeBuf>) -> Node<'b>
+    where
+        'a: 'b,
+    {
+        let node = self.node(i);
+        let Some(widen) = self.widen else {
+            return node;
+        };
+        let size = self.layout.node_size();
+        if buf.as_ref().is_none_or(|b| b.bytes().len() != size) {
+            *buf = Some(NodeBuf::zeroed(size));
+        }
+        let buf = buf.as_mut().expect("set above");
+        widen_record(&self.layout, node.0, buf.node_mut().0, widen);
+        buf.node()
     }
 }
 
@@ -54,6 +81,8 @@ pub(crate) struct Beam {
     fresh: Vec<u32>,
     /// `best`, nearest first, after a search.
     pub(crate) out: Vec<u64>,
+    /// An f16 item record widened for the metric.
+    pub(crate) widened: Option<NodeBuf>,
 }
 
 impl Beam {
@@ -132,14 +161,15 @@ pub(crate) fn beam_search_bounded<S: Space, F: Fn(u32) -> bool>(
     let bytes = items.node_size;
     let hint = if bytes > 128 { Soon::Later } else { Soon::Next };
     let mut visits = 0usize;
+    let widened = &mut beam.widened;
     let near = graph.tree.descend(|a, b| {
-        let da = space.graph_distance(query, items.node(a as usize));
-        da <= space.graph_distance(query, items.node(b as usize))
+        let da = space.graph_distance(query, items.f32_node(a as usize, widened));
+        da <= space.graph_distance(query, items.f32_node(b as usize, widened))
     });
     let near = &near[..near.len().min(LEAF_ENTRIES)];
     for &e in graph.entries.iter().chain(near).chain(seeds) {
         if beam.visit(e) {
-            let d = space.graph_distance(query, items.node(e as usize));
+            let d = space.graph_distance(query, items.f32_node(e as usize, &mut beam.widened));
             beam.frontier.push(Reverse(pack(d, e)));
             if allowed(e) {
                 beam.best.push(pack(d, e));
@@ -172,7 +202,7 @@ pub(crate) fn beam_search_bounded<S: Space, F: Fn(u32) -> bool>(
         }
         for k in 0..beam.fresh.len() {
             let j = beam.fresh[k];
-            let d = space.graph_distance(query, items.node(j as usize));
+            let d = space.graph_distance(query, items.f32_node(j as usize, &mut beam.widened));
             let key = pack(d, j);
             let full = beam.best.len() >= ef;
             if !full || beam.best.peek().is_some_and(|&w| key < w) {

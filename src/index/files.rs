@@ -5,10 +5,12 @@
 use super::{Format, Index, Operation, State};
 use crate::error::{Error, Result};
 use crate::format::annoy::{check_size, check_structure, detect_dot_layout, find_roots};
-use crate::format::native;
+use crate::format::f16::{f16_record_size, narrow_record, round_vector, widen_record};
+use crate::format::{native, Node, NodeBuf, ValueType};
 use crate::graph::Graph;
 use crate::metric::{with_space, AnySpace, DotLayout, Metric, Space};
 use crate::storage::{write_replacing, FileBytes, Storage};
+use std::borrow::Cow;
 use std::io::Write;
 use std::path::Path;
 
@@ -102,6 +104,8 @@ impl Index {
             .map(|i| i as i32)
             .collect();
         self.trees_requested = meta.trees_requested;
+        self.stored = meta.value_type;
+        self.value_type = meta.value_type;
         self.user = meta.user;
         self.ids = parsed.ids;
         self.external = None;
@@ -187,6 +191,7 @@ impl Index {
             .map_err(|e| Error::corrupt(format!("{name}: {}", strip(e))))?;
         let (n_items, roots) = find_roots(data, &layout, n_nodes)?;
         self.storage = Storage::Mapped(bytes);
+        self.stored = ValueType::F32;
         self.space = space;
         self.dot_layout = dot_layout;
         self.n_items = n_items;
@@ -247,9 +252,11 @@ impl Index {
                 if same_file {
                     self.storage.flush()?;
                 } else {
-                    let (items, trees) = self.records();
+                    // Annoy's records are f32: f16 items are widened (exactly).
+                    let items = self.items_as(ValueType::F32)?;
+                    let (_, trees) = self.records();
                     write_replacing(path, |w| {
-                        w.write_all(items)?;
+                        w.write_all(&items)?;
                         w.write_all(trees)
                     })?;
                 }
@@ -272,14 +279,69 @@ impl Index {
         Ok(())
     }
 
-    /// The item records and the tree records, as a file holds them.
+    /// The item records (as stored: f16 ones are smaller) and the tree records.
     fn records(&self) -> (&[u8], &[u8]) {
-        let s = self.node_size();
-        let (items, trees) = self.storage.regions(self.n_items * s);
+        let item_bytes = self.n_items * self.item_size();
+        let (items, trees) = self.storage.regions(item_bytes);
         (
-            &items[..self.n_items * s],
-            &trees[..(self.n_nodes - self.n_items) * s],
+            &items[..item_bytes],
+            &trees[..(self.n_nodes - self.n_items) * self.node_size()],
         )
+    }
+
+    /// The item records with their vectors in `value_type`: the stored ones, or converted.
+    /// f32 → f16 rounds each value to the nearest f16 and then recomputes what the metric
+    /// derives from the vector (angular's norm), so distances are those of the rounded
+    /// vectors; a value too large for f16 is an error naming the item. f16 → f32 is exact.
+    fn items_as(&self, value_type: ValueType) -> Result<Cow<'_, [u8]>> {
+        let (items, _) = self.records();
+        if value_type == self.stored {
+            return Ok(Cow::Borrowed(items));
+        }
+        let layout = self.layout();
+        let (from, to) = (self.item_size(), self.node_size());
+        let to = match value_type {
+            ValueType::F32 => to,
+            ValueType::F16 => f16_record_size(&layout),
+        };
+        let bytes = self.n_items * to;
+        let mut out: Vec<u8> = Vec::new();
+        out.try_reserve_exact(bytes).map_err(|_| {
+            Error::invalid(format!(
+                "cannot allocate {bytes} bytes for the items in {value_type}"
+            ))
+        })?;
+        out.resize(bytes, 0);
+        let mut record = NodeBuf::zeroed(layout.node_size());
+        for (i, (source, target)) in items
+            .chunks_exact(from)
+            .zip(out.chunks_exact_mut(to))
+            .enumerate()
+        {
+            match value_type {
+                ValueType::F32 => {
+                    let widen = crate::metric::kernels::best().widen_f16;
+                    widen_record(&layout, source, target, widen);
+                }
+                ValueType::F16 => {
+                    let mut r = record.node_mut();
+                    r.0.copy_from_slice(source);
+                    if Node(source).n_descendants() == 1 {
+                        round_vector(&layout, r.0).map_err(|position| {
+                            Error::invalid(format!(
+                                "item {i} holds {} at position {position}, beyond f16's \
+                                 range (magnitudes up to {}); save it as f32",
+                                Node(source).f32_at(layout.vector + 4 * position),
+                                crate::format::f16::F16_MAX
+                            ))
+                        })?;
+                        with_space!(&self.space, sp => sp.init_record(&mut r));
+                    }
+                    narrow_record(&layout, record.bytes(), target);
+                }
+            }
+        }
+        Ok(Cow::Owned(out))
     }
 
     fn native_plan(&self) -> Result<native::Plan<'_>> {
@@ -299,6 +361,7 @@ impl Index {
             metric: self.metric,
             dim: self.dim,
             dot_layout: self.dot_layout,
+            value_type: self.value_type,
             record_size: self.node_size(),
             n_items: self.n_items,
             n_tree_records,
@@ -308,7 +371,8 @@ impl Index {
             library: concat!("annoy-rs ", env!("CARGO_PKG_VERSION")).to_owned(),
             user: self.user.clone(),
         };
-        let (items, trees) = self.records();
+        let items = self.items_as(self.value_type)?;
+        let (_, trees) = self.records();
         let ids = match (&self.ids, &self.external) {
             (Some(r), _) => Some(&self.storage.file_bytes().unwrap()[r.clone()]),
             (None, Some(external)) => Some(external.sorted_le.as_slice()),
@@ -383,7 +447,7 @@ impl Index {
         }
         if self.is_built() {
             let (items, trees) = self.records();
-            check_structure(items, trees, &self.layout(), self.n_items)?;
+            check_structure(items, self.item_size(), trees, &self.layout(), self.n_items)?;
         }
         Ok(())
     }

@@ -30,7 +30,16 @@ impl Index {
                 )))
             }
         };
-        let items = self.graph_items();
+        let widened = self.widened_items()?;
+        let items = match &widened {
+            None => self.graph_items(),
+            Some(words) => Items {
+                bytes: &crate::format::words_as_bytes(words)[..self.n_items * self.node_size()],
+                node_size: self.node_size(),
+                layout: self.layout(),
+                widen: None,
+            },
+        };
         let forest = self.forest();
         let present: Vec<u32> = (0..self.n_items as u32)
             .filter(|&i| forest.is_item(i as i32))
@@ -80,11 +89,37 @@ impl Index {
     }
 
     fn graph_items(&self) -> Items<'_> {
-        let s = self.node_size();
+        let s = self.item_size();
         Items {
             bytes: &self.storage.regions(self.n_items * s).0[..self.n_items * s],
             node_size: s,
+            layout: self.layout(),
+            widen: self.widen(),
         }
+    }
+
+    /// The items widened to f32 records, for a graph build over f16 items (whose
+    /// item-to-item distances run many times per item): `None` when they are f32.
+    fn widened_items(&self) -> Result<Option<Vec<u64>>> {
+        let Some(widen) = self.widen() else {
+            return Ok(None);
+        };
+        let layout = self.layout();
+        let s = layout.node_size();
+        let bytes = self.n_items * s;
+        let mut words: Vec<u64> = Vec::new();
+        words.try_reserve_exact(bytes.div_ceil(8)).map_err(|_| {
+            Error::invalid(format!(
+                "cannot allocate {bytes} bytes for the items widened to f32"
+            ))
+        })?;
+        words.resize(bytes.div_ceil(8), 0);
+        let out = crate::format::words_as_bytes_mut(&mut words);
+        let items = self.graph_items();
+        for (i, record) in out[..bytes].chunks_exact_mut(s).enumerate() {
+            crate::format::f16::widen_record(&layout, items.node(i).0, record, widen);
+        }
+        Ok(Some(words))
     }
 
     /// The graph's answer to a prepared query record, into `scratch.results`.
@@ -145,10 +180,10 @@ impl Index {
                 }
             };
             if walked {
-                let beam = &scratch.beam;
+                let beam = &mut scratch.beam;
                 for k in 0..n.min(beam.out.len()) {
                     let (_, id) = beam.result(k);
-                    let d = sp.distance(q, items.node(id as usize));
+                    let d = sp.distance(q, items.f32_node(id as usize, &mut beam.widened));
                     scratch.results.push(Neighbor { id, distance: sp.user_distance(d) });
                 }
                 // The graph ranks by its own distance; for dot that is the augmented one,

@@ -197,7 +197,14 @@ impl Index {
             }),
             Query::Item(id) => self.item(id).map(|item| {
                 let mut q = record.node_mut();
-                q.0[layout.vector..].copy_from_slice(&item.0[layout.vector..]);
+                match self.widen() {
+                    None => q.0[layout.vector..].copy_from_slice(&item.0[layout.vector..]),
+                    Some(widen) => {
+                        crate::format::f16::widen_record(&layout, item.0, q.0, widen);
+                        // Only the vector: the query's other fields start from zero.
+                        q.0[..layout.vector].fill(0);
+                    }
+                }
                 with_space!(&self.space, sp => sp.init_record(&mut q));
             }),
         };

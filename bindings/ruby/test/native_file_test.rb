@@ -33,4 +33,32 @@ class NativeFileTest < Minitest::Test
       index.close
     end
   end
+
+  def test_f16_items_save_smaller_and_read_back_rounded
+    items = random_vectors(200, 16, seed: 22)
+    with_tmpdir do |dir|
+      index = build_index(:euclidean, items)
+      assert_equal :f32, index.value_type
+      f32_path = File.join(dir, "a.native")
+      f16_path = File.join(dir, "a16.native")
+      index.save_native(f32_path)
+      index.value_type = :f16
+      index.save_native(f16_path)
+      assert_equal :f16, index.stored_value_type
+      assert_operator File.size(f32_path) - File.size(f16_path), :>, (200 * 16 * 2) - 64
+      opened = Annoy::Index.open_native(f16_path)
+      assert_equal :f16, opened.value_type
+      items.each_with_index do |v, i|
+        opened.item_vector(i).zip(v).each do |got, x|
+          assert_operator (got - x).abs, :<=, (x.abs / 2048) + 3e-8
+        end
+      end
+      assert_raises(Annoy::InvalidArgumentError) { index.value_type = :f8 }
+      opened.close
+      index.close
+      hamming = Annoy::Index.new(64, :hamming)
+      assert_raises(Annoy::InvalidArgumentError) { hamming.value_type = :f16 }
+      hamming.close
+    end
+  end
 end

@@ -1,6 +1,6 @@
 //! `annoy build`: vectors from a file → trees → an index file.
 
-use crate::args::{BuildArgs, FormatArg};
+use crate::args::{BuildArgs, FormatArg, ValueTypeArg};
 use crate::error::{CliError, CliResult};
 use crate::{index_file, input, numbers, progress};
 use std::time::Instant;
@@ -26,7 +26,13 @@ pub fn run(args: &BuildArgs) -> CliResult<()> {
             "--graph needs --format native: Annoy's format holds the forest only",
         ));
     }
+    if args.value_type == ValueTypeArg::F16 && args.format != FormatArg::Native {
+        return Err(CliError::new(
+            "--value-type f16 needs --format native: Annoy's format stores f32",
+        ));
+    }
     let mut index = index_file::new_index(&args.shape, dim)?;
+    index.set_value_type(args.value_type.into())?;
     let metric = index.metric();
     index.set_seed(args.seed);
     if args.on_disk {

@@ -20,6 +20,7 @@ pub fn run(args: &InfoArgs) -> CliResult<()> {
         ("trees", index.n_trees().to_string()),
         ("nodes", index.n_nodes().to_string()),
         ("node_size", index.node_size().to_string()),
+        ("value_type", index.stored_value_type().to_string()),
         ("file_size", file_size.to_string()),
         (
             "format",

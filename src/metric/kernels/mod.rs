@@ -72,6 +72,9 @@ pub(crate) struct Kernels {
     pub update_then_dot2: UpdateThen2,
     pub update_then_euclidean2: UpdateThen2,
     pub update_then_manhattan2: UpdateThen2,
+    /// f16 → f32 of `min(x.len(), out.len())` values, exactly: items stored as f16 are
+    /// widened with it before the f32 kernels measure them.
+    pub widen_f16: fn(&[u16], &mut [f32]),
 }
 
 /// The running-mean step, written plainly so each kernel set compiles it for its own vector
@@ -209,7 +212,8 @@ pub(crate) fn available() -> Vec<&'static Kernels> {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::is_x86_feature_detected as has;
-        if has!("avx2") && has!("fma") && has!("popcnt") {
+        // Every CPU with AVX2 and FMA has F16C too; the AVX2 set uses it for f16 items.
+        if has!("avx2") && has!("fma") && has!("popcnt") && has!("f16c") {
             all.push(&avx2::AVX2);
             if has!("avx512f") {
                 all.push(&avx512::AVX512);

@@ -24,6 +24,7 @@ pub(super) static PORTABLE: Kernels = Kernels {
     update_then_dot2: update_then::<PRODUCT>,
     update_then_euclidean2: update_then::<SQUARED>,
     update_then_manhattan2: update_then::<ABSOLUTE>,
+    widen_f16: crate::format::f16::widen_portable,
 };
 
 /// `sums::<PRODUCT, 4>` over the records four at a time (the last ones padded with

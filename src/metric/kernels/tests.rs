@@ -1,4 +1,5 @@
 use super::*;
+use crate::format::f16::f16_to_f32;
 
 fn data(n: usize, seed: u32) -> Vec<f32> {
     (0..n)
@@ -318,5 +319,37 @@ fn every_kernel_agrees_at_odd_lengths_and_alignments() {
                 k.key
             );
         }
+    }
+}
+
+#[test]
+fn every_set_widens_f16_exactly() {
+    let all: Vec<u16> = (0..=u16::MAX).collect();
+    let want: Vec<f32> = all.iter().map(|&h| f16_to_f32(h)).collect();
+    for k in available() {
+        // Every length up to a few vector widths, at every start (unaligned loads), and all.
+        for start in 0..16 {
+            for len in 0..70 {
+                let mut out = vec![0.5f32; len];
+                (k.widen_f16)(&all[start * 977..start * 977 + len], &mut out);
+                for (got, want) in out.iter().zip(&want[start * 977..]) {
+                    same(*got, *want, k.name);
+                }
+            }
+        }
+        let mut out = vec![0.0f32; all.len()];
+        (k.widen_f16)(&all, &mut out);
+        for (got, want) in out.iter().zip(&want) {
+            same(*got, *want, k.name);
+        }
+    }
+}
+
+/// Equal bits, or both NaN (hardware may quieten a signalling NaN's payload).
+fn same(got: f32, want: f32, set: &str) {
+    if want.is_nan() {
+        assert!(got.is_nan(), "{set}");
+    } else {
+        assert_eq!(got.to_bits(), want.to_bits(), "{set}: {want}");
     }
 }

@@ -21,6 +21,7 @@ module Annoy
     METRICS = { angular: 0, euclidean: 1, manhattan: 2, dot: 3, hamming: 4 }.freeze
     # Dot-metric file layouts (ANNOY_DOT_LAYOUT_*): Annoy 1.17.3's (the default) and main's.
     DOT_LAYOUTS = { annoy_1_17: 0, annoy_main: 1 }.freeze
+    VALUE_TYPES = { f32: 0, f16: 1 }.freeze
 
     UINT32_MAX = 0xFFFF_FFFF
     INT32_RANGE = (-(2**31)..(2**31 - 1)).freeze
@@ -145,6 +146,27 @@ module Annoy
                                     "#{DOT_LAYOUTS.keys.join(', ')}"
       end
       write { |h| Native.call(:annoy_set_dot_layout, h, number) }
+    end
+
+    # How save_native stores the item vectors: :f32 (the default) or :f16 (half the size;
+    # distances stay f32). Opening an f16 file sets :f16. Hamming refuses :f16; save (Annoy's
+    # format) always writes f32.
+    def value_type=(value_type)
+      number = VALUE_TYPES.fetch(value_type.to_s.downcase.to_sym) do
+        raise InvalidArgumentError, "unknown value type #{value_type.inspect}; expected one of " \
+                                    "#{VALUE_TYPES.keys.join(', ')}"
+      end
+      write { |h| Native.call(:annoy_set_value_type, h, number) }
+    end
+
+    # The value type save_native writes, :f32 or :f16.
+    def value_type
+      read_value_type(:annoy_value_type)
+    end
+
+    # How the index holds its item vectors now: :f16 when it serves a native file of f16 items.
+    def stored_value_type
+      read_value_type(:annoy_stored_value_type)
     end
 
     # Stores +vector+ as item +id+ (ids may leave holes; re-adding replaces). Returns self.
@@ -405,6 +427,15 @@ module Annoy
       read { |h| size_of(:annoy_dim, h) }
     end
     alias f dim
+
+    def read_value_type(function)
+      read do |h|
+        out = FFI::MemoryPointer.new(:int32)
+        Native.call(function, h, out)
+        VALUE_TYPES.key(out.read_int32)
+      end
+    end
+    private :read_value_type
 
     # The metric as a Symbol (:angular, :euclidean, …).
     def metric

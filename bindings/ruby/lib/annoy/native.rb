@@ -92,6 +92,9 @@ module Annoy
       attach_function :annoy_free, [:pointer], :void
       attach_function :annoy_set_seed, %i[pointer uint64 pointer], :int32
       attach_function :annoy_set_dot_layout, %i[pointer int32 pointer], :int32
+      attach_function :annoy_set_value_type, %i[pointer int32 pointer], :int32
+      attach_function :annoy_value_type, %i[pointer pointer pointer], :int32
+      attach_function :annoy_stored_value_type, %i[pointer pointer pointer], :int32
       attach_function :annoy_add, %i[pointer uint32 pointer size_t pointer], :int32
       attach_function :annoy_unload, %i[pointer pointer], :int32
       attach_function :annoy_unbuild, %i[pointer pointer], :int32
