@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Tests of the Python binding (annoy_rs): builds the Rust shared library, then runs pytest on
+# Tests of the Python binding (annoy_rs): builds the extension module (PyO3, crate
+# bindings/python) with cargo and puts it in place in annoy_rs/, then runs pytest on
 # bindings/python/tests — API behaviour, errors, numpy, pickling, threads, golden files,
 # files exchanged with the real annoy 1.17.3, Annoy's own test suite rewritten for annoy_rs,
-# and a wheel installed into a fresh virtual environment.
-# Needs: cargo, python3 (>= 3.8) with pytest, numpy and annoy==1.17.3, and PyPI for the wheel
-# test. Extra arguments go to pytest (e.g. -k pickle, -m "not slow").
+# and a wheel (maturin) installed into a fresh virtual environment.
+# Needs: cargo, python3 (>= 3.8) with pytest, numpy, maturin and annoy==1.17.3, and PyPI for
+# the wheel test. Extra arguments go to pytest (e.g. -k pickle, -m "not slow").
 set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -16,19 +17,22 @@ fail() { echo "bindings/python/run_tests.sh: $*" >&2; exit 1; }
 command -v cargo >/dev/null || fail "cargo not found: install Rust (https://rustup.rs)"
 command -v "$PYTHON" >/dev/null || fail "$PYTHON not found"
 "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 8))' || fail "$PYTHON is older than 3.8"
-for module in pytest numpy annoy; do
+for module in pytest numpy annoy maturin; do
   "$PYTHON" -c "import $module" 2>/dev/null ||
-    fail "Python module '$module' missing: $PYTHON -m pip install pytest numpy 'annoy==1.17.3'"
+    fail "Python module '$module' missing: $PYTHON -m pip install pytest numpy maturin 'annoy==1.17.3'"
 done
 annoy_version=$("$PYTHON" -c 'from importlib.metadata import version; print(version("annoy"))')
 [ "$annoy_version" = "1.17.3" ] ||
   fail "annoy $annoy_version is installed; the comparisons need annoy==1.17.3"
 "$PYTHON" -m venv --help >/dev/null 2>&1 || fail "$PYTHON has no venv module (apt-get install python3-venv)"
 
-echo "building the shared library (cargo build --release --lib)"
-(cd "$ROOT" && cargo build --release --lib) || fail "cargo build failed"
-export ANNOY_LIBRARY="$ROOT/target/release/libannoy.so"
-[ -f "$ANNOY_LIBRARY" ] || fail "$ANNOY_LIBRARY was not built"
+# What `maturin develop` does, without a virtual environment: the cdylib, renamed to the
+# module's file name, next to the package's Python files.
+echo "building the extension module (cargo build --release -p annoy-python)"
+(cd "$ROOT" && cargo build --release -p annoy-python) || fail "cargo build failed"
+built="$ROOT/target/release/lib_annoy_rs.so"
+[ -f "$built" ] || fail "$built was not built"
+cp "$built" "$HERE/annoy_rs/_annoy_rs.abi3.so" || fail "cannot copy the extension into annoy_rs/"
 
 cd "$HERE" || exit 1
 PYTHONDONTWRITEBYTECODE=1 "$PYTHON" -m pytest -p no:cacheprovider -ra "$@" tests
