@@ -13,16 +13,18 @@
 
 mod args;
 mod errors;
+mod lock;
 
 use annoy::{Bitset, Error, Filter, Format, Index, Metric, Query, QueryOptions, Scratch, SearchK};
 use args::{int32, item_id, path_of, Vector};
 use errors::{raise, shielded, type_error, Class, Failure};
+use lock::Shared;
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyTuple};
 use std::cell::RefCell;
 use std::ops::ControlFlow;
-use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError};
+use std::sync::Mutex;
 
 use annoy::Status;
 
@@ -237,11 +239,11 @@ fn results_of(
     found: &[annoy::Neighbor],
     include_distances: bool,
 ) -> PyResult<Py<PyAny>> {
-    let ids = PyList::new(py, found.iter().map(|r| r.id))?;
+    let ids = args::int_list(py, |i| found[i].id, found.len())?;
     if !include_distances {
         return Ok(ids.into_any().unbind());
     }
-    let distances = PyList::new(py, found.iter().map(|r| r.distance as f64))?;
+    let distances = args::new_float_list(py, found.len(), |i| found[i].distance)?;
     Ok(PyTuple::new(py, [ids.into_any(), distances.into_any()])?
         .into_any()
         .unbind())
@@ -256,7 +258,7 @@ fn empty_results(py: Python<'_>, include_distances: bool) -> PyResult<Py<PyAny>>
 pub struct NativeIndex {
     f: usize,
     metric: Metric,
-    inner: RwLock<Inner>,
+    inner: Shared<Inner>,
 }
 
 /// An index opened from a native file (`_open_file`), waiting to be adopted by an
@@ -271,31 +273,6 @@ pub struct OpenedFile {
 }
 
 impl NativeIndex {
-    /// The index for reading. The lock is taken without blocking while the GIL is held:
-    /// when a writer has it (a build, which calls back into Python), this thread waits with
-    /// the GIL released.
-    fn read(&self, py: Python<'_>) -> RwLockReadGuard<'_, Inner> {
-        loop {
-            match self.inner.try_read() {
-                Ok(guard) => return guard,
-                // Calls into the core run under `shielded`, so no panic poisons the lock.
-                Err(TryLockError::Poisoned(p)) => return p.into_inner(),
-                Err(TryLockError::WouldBlock) => py.detach(|| drop(self.inner.read())),
-            }
-        }
-    }
-
-    /// The index for changing it, as `read` takes it.
-    fn write(&self, py: Python<'_>) -> RwLockWriteGuard<'_, Inner> {
-        loop {
-            match self.inner.try_write() {
-                Ok(guard) => return guard,
-                Err(TryLockError::Poisoned(p)) => return p.into_inner(),
-                Err(TryLockError::WouldBlock) => py.detach(|| drop(self.inner.write())),
-            }
-        }
-    }
-
     /// One query, `(n, search_k)` as Annoy passes them.
     fn run_query(
         py: Python<'_>,
@@ -366,7 +343,7 @@ impl NativeIndex {
         Ok(NativeIndex {
             f,
             metric,
-            inner: RwLock::new(Inner::new(index)),
+            inner: Shared::new(Inner::new(index)),
         })
     }
 
@@ -405,7 +382,7 @@ impl NativeIndex {
             ));
         }
         let vector = Vector::read(vector, self.f)?;
-        let mut inner = self.write(py);
+        let mut inner = self.inner.write(py);
         inner.check_writable(py)?;
         shielded(|| inner.index.add_item(i, vector.as_slice())).map_err(|e| e.into_py(py, None))?;
         inner.mark_added(i);
@@ -434,7 +411,7 @@ impl NativeIndex {
         let q = int32(n_trees)?;
         let jobs = args::int32_or(n_jobs, -1)?;
         let progress = progress.filter(|p| !p.is_none(py));
-        let mut guard = self.write(py);
+        let mut guard = self.inner.write(py);
         if guard.index.is_loaded() {
             return Err(state_error(py, "You can't build a loaded index"));
         }
@@ -490,7 +467,7 @@ impl NativeIndex {
 
     /// Unbuilds the trees, so that more items can be added and the index built again.
     fn unbuild(&self, py: Python<'_>) -> PyResult<bool> {
-        let mut inner = self.write(py);
+        let mut inner = self.inner.write(py);
         if inner.index.is_loaded() {
             return Err(state_error(py, "You can't unbuild a loaded index"));
         }
@@ -525,7 +502,7 @@ impl NativeIndex {
         let search_k = args::int32_or(search_k, -1)?;
         let include_distances = args::int32_or(include_distances, 0)? != 0;
         let id = item_id(py, i)?;
-        let inner = self.read(py);
+        let inner = self.inner.read(py);
         if !inner.built() {
             check_item(py, i, inner.index.n_items())?;
             return empty_results(py, include_distances);
@@ -564,7 +541,7 @@ impl NativeIndex {
         let search_k = args::int32_or(search_k, -1)?;
         let include_distances = args::int32_or(include_distances, 0)? != 0;
         let vector = Vector::read(vector, self.f)?;
-        let inner = self.read(py);
+        let inner = self.inner.read(py);
         if !inner.built() {
             return empty_results(py, include_distances);
         }
@@ -581,10 +558,11 @@ impl NativeIndex {
         i: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyList>> {
         let id = item_id(py, int32(i)?)?;
-        let inner = self.read(py);
-        let vector = shielded(|| inner.index.item_vector(id)).map_err(|e| item_error(py, e))?;
-        drop(inner);
-        PyList::new(py, vector.into_iter().map(f64::from))
+        let vector = self
+            .inner
+            .peek(py, |inner| shielded(|| inner.index.item_vector(id)))
+            .map_err(|e| item_error(py, e))?;
+        args::float_list(py, &vector)
     }
 
     /// Returns the distance between items `i` and `j`.
@@ -598,24 +576,26 @@ impl NativeIndex {
         let i = int32(i)?;
         let j = int32(j)?;
         let a = item_id(py, i)?;
-        let inner = self.read(py);
         if j < 0 {
             // Annoy checks i first.
-            check_item(py, i, inner.index.n_items())?;
+            check_item(py, i, self.get_n_items(py))?;
             check_item(py, j, 0)?;
         }
-        let d = shielded(|| inner.index.distance(a, j as u32)).map_err(|e| item_error(py, e))?;
+        let d = self
+            .inner
+            .peek(py, |inner| shielded(|| inner.index.distance(a, j as u32)))
+            .map_err(|e| item_error(py, e))?;
         Ok(d as f64)
     }
 
     /// Returns the number of items in the index (the largest id added plus one).
     fn get_n_items(&self, py: Python<'_>) -> usize {
-        self.read(py).index.n_items()
+        self.inner.peek(py, |inner| inner.index.n_items())
     }
 
     /// Returns the number of trees in the index.
     fn get_n_trees(&self, py: Python<'_>) -> usize {
-        self.read(py).index.n_trees()
+        self.inner.peek(py, |inner| inner.index.n_trees())
     }
 
     /// Recall@k (0 to 1) of queries at `search_k` against brute force, over `sample`
@@ -635,7 +615,7 @@ impl NativeIndex {
     ) -> PyResult<(f64, f64)> {
         let (k, search_k) = (args::int32_or(k, 10)?, args::int32_or(search_k, -1)?);
         let filter = PyFilter::new(py, allow, filter)?;
-        let inner = self.read(py);
+        let inner = self.inner.read(py);
         let sample = annoy::RecallSample::Items {
             count: sample,
             seed,
@@ -680,7 +660,7 @@ impl NativeIndex {
     ) -> PyResult<(i64, f64, f64)> {
         let k = args::int32_or(k, 10)?;
         let filter = PyFilter::new(py, allow, filter)?;
-        let inner = self.read(py);
+        let inner = self.inner.read(py);
         let sample = annoy::RecallSample::Items {
             count: sample,
             seed,
@@ -727,7 +707,7 @@ impl NativeIndex {
     /// Checks the index: every checksum of a native file (any changed byte is found), the
     /// structure of an Annoy file (which has no checksums). Raises on damage.
     fn verify(&self, py: Python<'_>) -> PyResult<bool> {
-        let inner = self.write(py);
+        let inner = self.inner.write(py);
         let inner: &Inner = &inner;
         py.detach(|| shielded(|| inner.index.verify()))
             .map_err(|e| e.into_py(py, None))?;
@@ -739,29 +719,29 @@ impl NativeIndex {
     /// Trees exist (built or loaded).
     #[getter]
     fn _built(&self, py: Python<'_>) -> bool {
-        self.read(py).built()
+        self.inner.peek(py, Inner::built)
     }
 
     /// Serving a file read-only.
     #[getter]
     fn _loaded(&self, py: Python<'_>) -> bool {
-        self.read(py).index.is_loaded()
+        self.inner.peek(py, |inner| inner.index.is_loaded())
     }
 
     /// Built with no trees (`build(0)`).
     #[getter(_zero_trees)]
     fn zero_trees(&self, py: Python<'_>) -> bool {
-        self.read(py).zero_trees
+        self.inner.peek(py, |inner| inner.zero_trees)
     }
 
     #[setter(_zero_trees)]
     fn set_zero_trees(&self, py: Python<'_>, value: bool) {
-        self.write(py).zero_trees = value;
+        self.inner.write(py).zero_trees = value;
     }
 
     /// The ids added (holes left out), or None when the items came from a file.
     fn _added_ids(&self, py: Python<'_>) -> Option<Vec<u32>> {
-        let inner = self.read(py);
+        let inner = self.inner.read(py);
         let added = inner.added.as_ref()?;
         Some(
             (0..inner.index.n_items().min(added.len()))
@@ -772,12 +752,12 @@ impl NativeIndex {
     }
 
     fn _check_writable(&self, py: Python<'_>) -> PyResult<()> {
-        self.read(py).check_writable(py)
+        self.inner.read(py).check_writable(py)
     }
 
     /// Seeds the next build with the 64-bit seed (Annoy sign-extends the int32 it takes).
     fn _set_seed(&self, py: Python<'_>, seed: u64) {
-        self.write(py).index.set_seed(seed);
+        self.inner.write(py).index.set_seed(seed);
     }
 
     fn _save(&self, py: Python<'_>, path: &Bound<'_, PyAny>, prefault: bool) -> PyResult<()> {
@@ -792,7 +772,7 @@ impl NativeIndex {
 
     fn _load(&self, py: Python<'_>, path: &Bound<'_, PyAny>, prefault: bool) -> PyResult<()> {
         let path = path_of(path, 1)?;
-        let mut guard = self.write(py);
+        let mut guard = self.inner.write(py);
         let inner: &mut Inner = &mut guard;
         py.detach(|| shielded(|| inner.index.load(&path, prefault)))
             .map_err(|e| e.into_py(py, Some(Class::Io)))?;
@@ -803,7 +783,7 @@ impl NativeIndex {
     /// Loads an index from bytes (either format); the library copies them.
     fn _load_bytes(&self, py: Python<'_>, data: &Bound<'_, PyBytes>) -> PyResult<()> {
         let bytes = data.as_bytes();
-        let mut guard = self.write(py);
+        let mut guard = self.inner.write(py);
         let inner: &mut Inner = &mut guard;
         py.detach(|| shielded(|| inner.index.load_bytes(bytes)))
             .map_err(|e| e.into_py(py, Some(Class::Io)))?;
@@ -813,7 +793,7 @@ impl NativeIndex {
 
     /// Empties the index; the seed goes back to Annoy's default.
     fn _unload(&self, py: Python<'_>) {
-        let mut inner = self.write(py);
+        let mut inner = self.inner.write(py);
         inner.index.unload();
         inner.index.set_seed(annoy::DEFAULT_SEED);
         inner.zero_trees = false;
@@ -822,7 +802,7 @@ impl NativeIndex {
 
     fn _on_disk_build(&self, py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<()> {
         let path = path_of(path, 1)?;
-        let mut inner = self.write(py);
+        let mut inner = self.inner.write(py);
         shielded(|| inner.index.on_disk_build(&path)).map_err(|e| e.into_py(py, None))
     }
 
@@ -842,7 +822,7 @@ impl NativeIndex {
                 "the opened file has another dimension or metric",
             ));
         }
-        let mut inner = self.write(py);
+        let mut inner = self.inner.write(py);
         *inner = Inner::new(index);
         inner.became_loaded();
         Ok(())
@@ -857,7 +837,7 @@ impl NativeIndex {
     ) -> PyResult<()> {
         let x = x.as_array();
         let ids = ids.as_array();
-        let mut inner = self.write(py);
+        let mut inner = self.inner.write(py);
         inner.check_writable(py)?;
         for (row, &id) in x.rows().into_iter().zip(ids.iter()) {
             let id = u32::try_from(id)
@@ -876,7 +856,7 @@ impl NativeIndex {
         ids: PyReadonlyArray1<'py, i64>,
     ) -> PyResult<Bound<'py, PyArray2<f32>>> {
         let ids = ids.as_array();
-        let inner = self.read(py);
+        let inner = self.inner.read(py);
         let mut out = Vec::with_capacity(ids.len().saturating_mul(self.f));
         for &id in ids.iter() {
             let id = u32::try_from(id)
@@ -922,7 +902,7 @@ impl NativeIndex {
             .as_slice()
             .map_err(|_| type_error("vectors must be C-contiguous"))?;
         let q = x.as_array().nrows();
-        let inner = self.read(py);
+        let inner = self.inner.read(py);
         let opts = options(n, search_k, Filter::All);
         let m = inner.index.result_capacity(opts.n);
         let slots = q.checked_mul(m).ok_or_else(|| {
@@ -969,7 +949,7 @@ impl NativeIndex {
         prefault: bool,
     ) -> PyResult<()> {
         let path = path_of(path, 1)?;
-        let mut guard = self.write(py);
+        let mut guard = self.inner.write(py);
         let inner: &mut Inner = &mut guard;
         py.detach(|| shielded(|| inner.index.save_as(&path, format, prefault)))
             .map_err(|e| e.into_py(py, Some(Class::Io)))?;
