@@ -1,6 +1,6 @@
 """Per-call cost of annoy_rs against Annoy 1.17.3's C++ extension, side by side in one process
 on the same .ann file: 1-NN by item and by vector, 10-NN, get_item_vector, add_item and
-get_distance. Prints microseconds per call for each and the ratio annoy_rs / annoy.
+get_distance, get_n_items. Prints microseconds per call for each and the ratio annoy_rs / annoy.
 
     python3 bindings/python/bench_calls.py [--n 10000] [--f 64] [--calls 20000]
 
@@ -74,6 +74,7 @@ def main():
             "get_nns_by_vector 10-NN": per_call(lambda v: idx.get_nns_by_vector(v, 10), queries, opts.calls),
             "get_item_vector": per_call(idx.get_item_vector, items, opts.calls),
             "get_distance": per_call(idx.get_distance, pairs, opts.calls),
+            "get_n_items": per_call(idx.get_n_items, [()] * opts.calls, opts.calls),
             "add_item": per_call(fresh.add_item, adds, opts.calls),
         }
 

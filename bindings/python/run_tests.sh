@@ -3,9 +3,8 @@
 # bindings/python) with cargo and puts it in place in annoy_rs/, then runs pytest on
 # bindings/python/tests — API behaviour, errors, numpy, pickling, threads, golden files,
 # files exchanged with the real annoy 1.17.3, Annoy's own test suite rewritten for annoy_rs,
-# and a wheel (maturin) installed into a fresh virtual environment.
-# Needs: cargo, python3 (>= 3.8) with pytest, numpy, maturin and annoy==1.17.3, and PyPI for
-# the wheel test. Extra arguments go to pytest (e.g. -k pickle, -m "not slow").
+# (the wheel's own tests run in wheel_check.sh).
+# Needs: cargo, python3 (>= 3.8) with pytest, numpy and annoy==1.17.3. Extra arguments go to pytest (e.g. -k pickle, -m "not slow").
 set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -17,25 +16,24 @@ fail() { echo "bindings/python/run_tests.sh: $*" >&2; exit 1; }
 command -v cargo >/dev/null || fail "cargo not found: install Rust (https://rustup.rs)"
 command -v "$PYTHON" >/dev/null || fail "$PYTHON not found"
 "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 8))' || fail "$PYTHON is older than 3.8"
-for module in pytest numpy annoy maturin; do
+for module in pytest numpy annoy; do
   "$PYTHON" -c "import $module" 2>/dev/null ||
-    fail "Python module '$module' missing: $PYTHON -m pip install pytest numpy maturin 'annoy==1.17.3'"
+    fail "Python module '$module' missing: $PYTHON -m pip install pytest numpy 'annoy==1.17.3'"
 done
 annoy_version=$("$PYTHON" -c 'from importlib.metadata import version; print(version("annoy"))')
 [ "$annoy_version" = "1.17.3" ] ||
   fail "annoy $annoy_version is installed; the comparisons need annoy==1.17.3"
 "$PYTHON" -m venv --help >/dev/null 2>&1 || fail "$PYTHON has no venv module (apt-get install python3-venv)"
 
-# What `maturin develop` does, without a virtual environment: the cdylib, renamed to the
-# module's file name, next to the package's Python files.
-echo "building the extension module (cargo build --release -p annoy-python)"
-(cd "$ROOT" && cargo build --release -p annoy-python) || fail "cargo build failed"
-built="$ROOT/target/release/lib_annoy_rs.so"
-[ -f "$built" ] || fail "$built was not built"
-cp "$built" "$HERE/annoy_rs/_annoy_rs.abi3.so" || fail "cannot copy the extension into annoy_rs/"
+echo "building the extension module in place (develop.sh)"
+bash "$HERE/develop.sh" || fail "building the extension failed"
 
 cd "$HERE" || exit 1
-PYTHONDONTWRITEBYTECODE=1 "$PYTHON" -m pytest -p no:cacheprovider -ra "$@" tests
+# The wheel's tests (tests/test_wheel.py) build a wheel with zig: wheel_check.sh runs them on
+# the wheel it builds once. ANNOY_WHEEL_TESTS=1 runs them here too.
+skip_wheel=(--ignore=tests/test_wheel.py)
+[ "${ANNOY_WHEEL_TESTS:-0}" = 1 ] && skip_wheel=()
+PYTHONDONTWRITEBYTECODE=1 "$PYTHON" -m pytest -p no:cacheprovider -ra "${skip_wheel[@]}" "$@" tests
 rc=$?
 if [ "$rc" -eq 5 ]; then
   echo "bindings/python/run_tests.sh: pytest collected no tests" >&2
