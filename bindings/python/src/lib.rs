@@ -233,6 +233,48 @@ fn options(n: i32, search_k: i32, filter: Filter<'_>) -> QueryOptions<'_> {
         .filter(filter)
 }
 
+/// What a single query asks: `n`, `search_k` and, for an index with a graph, its search
+/// width `ef` (`None`: the core's default).
+#[derive(Clone, Copy)]
+struct Ask {
+    n: i32,
+    search_k: i32,
+    ef: Option<usize>,
+}
+
+impl Ask {
+    fn read(
+        py: Python<'_>,
+        n: &Bound<'_, PyAny>,
+        search_k: Option<&Bound<'_, PyAny>>,
+        ef: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Ask> {
+        let n = int32(n)?;
+        let search_k = args::int32_or(search_k, -1)?;
+        let ef = match args::int32_or(ef, -1)? {
+            -1 => None,
+            e if e >= 0 => Some(e as usize),
+            e => {
+                return Err(raise(
+                    py,
+                    Class::Value,
+                    &format!("ef must be -1 (the default) or a search width, got {e}"),
+                    Some(Status::InvalidArgument),
+                ))
+            }
+        };
+        Ok(Ask { n, search_k, ef })
+    }
+
+    fn options<'a>(&self, filter: Filter<'a>) -> QueryOptions<'a> {
+        let o = options(self.n, self.search_k, filter);
+        match self.ef {
+            Some(ef) => o.ef(ef),
+            None => o,
+        }
+    }
+}
+
 /// The results as Annoy returns them: a list of ids, or a tuple (ids, distances).
 fn results_of(
     py: Python<'_>,
@@ -278,7 +320,7 @@ impl NativeIndex {
         py: Python<'_>,
         inner: &Inner,
         query: Query<'_>,
-        (n, search_k): (i32, i32),
+        ask: Ask,
         include_distances: bool,
         filter: Option<PyFilter>,
     ) -> PyResult<Py<PyAny>> {
@@ -288,7 +330,7 @@ impl NativeIndex {
             Some(f) => f.with(py, |core_filter| {
                 with_scratch(|scratch| {
                     let found = shielded(|| {
-                        index.query_with_options(query, &options(n, search_k, core_filter), scratch)
+                        index.query_with_options(query, &ask.options(core_filter), scratch)
                     });
                     match found {
                         Ok(found) => results_of(py, found, include_distances).map(Ok),
@@ -298,9 +340,7 @@ impl NativeIndex {
             })??,
             None => with_scratch(|scratch| {
                 let found = py.detach(|| {
-                    shielded(|| {
-                        index.query_with_options(query, &options(n, search_k, Filter::All), scratch)
-                    })
+                    shielded(|| index.query_with_options(query, &ask.options(Filter::All), scratch))
                 });
                 match found {
                     Ok(found) => results_of(py, found, include_distances).map(Ok),
@@ -313,8 +353,8 @@ impl NativeIndex {
         }
         match answered {
             Ok(results) => Ok(results),
-            // Not built: Annoy answers [].
-            Err(Failure::Core(Error::WrongState(_))) => empty_results(py, include_distances),
+            // (An unbuilt index answered [] before the query: here the state error is `ef`
+            // given to an index without a graph.)
             Err(e) => Err(item_error(py, e)),
         }
     }
@@ -476,6 +516,23 @@ impl NativeIndex {
         Ok(true)
     }
 
+    /// Builds a graph over the items of the built or loaded index, on `n_jobs` threads (-1:
+    /// one per core), with `degree` edges per item (0: the library's default); queries then
+    /// search the graph, their width set by their `ef`. The graph is the same for every
+    /// `n_jobs`. `save` writes Annoy's format, which has no graph.
+    #[pyo3(signature = (degree=0, n_jobs=-1))]
+    fn build_graph(&self, py: Python<'_>, degree: usize, n_jobs: i32) -> PyResult<bool> {
+        let params = match degree {
+            0 => annoy::GraphParams::default(),
+            d => annoy::GraphParams::for_degree(d),
+        };
+        let mut guard = self.inner.write(py);
+        let inner: &mut Inner = &mut guard;
+        py.detach(|| shielded(|| inner.index.build_graph(params, n_jobs)))
+            .map_err(|e| e.into_py(py, None))?;
+        Ok(true)
+    }
+
     /// Returns the `n` closest items to item `i`.
     ///
     /// :param search_k: the query will inspect up to `search_k` nodes; -1 (default) means
@@ -485,7 +542,9 @@ impl NativeIndex {
     /// :param allow: only these item ids may be returned (an iterable of ids).
     /// :param filter: only items for which ``filter(id)`` is true may be returned. The
     ///   answer is the best `n` allowed items as the unfiltered search ranks them.
-    #[pyo3(signature = (i, n, search_k=None, include_distances=None, *, allow=None, filter=None))]
+    /// :param ef: after `build_graph`, the graph search's width (-1: the library's default);
+    ///   an index without a graph refuses it.
+    #[pyo3(signature = (i, n, search_k=None, include_distances=None, *, allow=None, filter=None, ef=None))]
     #[allow(clippy::too_many_arguments)]
     fn get_nns_by_item(
         &self,
@@ -496,10 +555,10 @@ impl NativeIndex {
         include_distances: Option<&Bound<'_, PyAny>>,
         allow: Option<&Bound<'_, PyAny>>,
         filter: Option<&Bound<'_, PyAny>>,
+        ef: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
         let i = int32(i)?;
-        let n = int32(n)?;
-        let search_k = args::int32_or(search_k, -1)?;
+        let ask = Ask::read(py, n, search_k, ef)?;
         let include_distances = args::int32_or(include_distances, 0)? != 0;
         let id = item_id(py, i)?;
         let inner = self.inner.read(py);
@@ -508,14 +567,7 @@ impl NativeIndex {
             return empty_results(py, include_distances);
         }
         let filter = PyFilter::new(py, allow, filter)?;
-        Self::run_query(
-            py,
-            &inner,
-            Query::Item(id),
-            (n, search_k),
-            include_distances,
-            filter,
-        )
+        Self::run_query(py, &inner, Query::Item(id), ask, include_distances, filter)
     }
 
     /// Returns the `n` items closest to `vector` (a list, tuple or numpy array of f numbers).
@@ -524,8 +576,8 @@ impl NativeIndex {
     ///   n × n_trees, any other negative value no limit. A larger value is more accurate
     ///   and slower.
     /// :param include_distances: if true, returns a 2-tuple of lists (ids, distances).
-    /// :param allow, filter: as in `get_nns_by_item`.
-    #[pyo3(signature = (vector, n, search_k=None, include_distances=None, *, allow=None, filter=None))]
+    /// :param allow, filter, ef: as in `get_nns_by_item`.
+    #[pyo3(signature = (vector, n, search_k=None, include_distances=None, *, allow=None, filter=None, ef=None))]
     #[allow(clippy::too_many_arguments)]
     fn get_nns_by_vector(
         &self,
@@ -536,9 +588,9 @@ impl NativeIndex {
         include_distances: Option<&Bound<'_, PyAny>>,
         allow: Option<&Bound<'_, PyAny>>,
         filter: Option<&Bound<'_, PyAny>>,
+        ef: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
-        let n = int32(n)?;
-        let search_k = args::int32_or(search_k, -1)?;
+        let ask = Ask::read(py, n, search_k, ef)?;
         let include_distances = args::int32_or(include_distances, 0)? != 0;
         let vector = Vector::read(vector, self.f)?;
         let inner = self.inner.read(py);
@@ -547,7 +599,7 @@ impl NativeIndex {
         }
         let filter = PyFilter::new(py, allow, filter)?;
         let query = Query::Vector(vector.as_slice());
-        Self::run_query(py, &inner, query, (n, search_k), include_distances, filter)
+        Self::run_query(py, &inner, query, ask, include_distances, filter)
     }
 
     /// Returns the vector of item `i` (a list of f floats; zeros for an id never added).
