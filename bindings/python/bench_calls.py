@@ -83,7 +83,7 @@ def main():
     print("%-26s %10s %10s %8s" % ("call", "annoy", "annoy_rs", "ratio"))
     for name in mine:
         a, b = best_of_alternating(opts.rounds, theirs[name], mine[name])
-        print("%-26s %10.2f %10.2f %8.2f" % (name, a, b, b / a))
+        print("%-26s %10.3f %10.3f %8.2f" % (name, a, b, b / a))
 
 
 if __name__ == "__main__":
