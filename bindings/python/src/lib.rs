@@ -15,7 +15,9 @@ mod args;
 mod errors;
 mod lock;
 
-use annoy::{Bitset, Error, Filter, Format, Index, Metric, Query, QueryOptions, Scratch, SearchK};
+use annoy::{
+    Bitset, Error, Filter, Format, Index, Metric, Query, QueryOptions, Scratch, SearchK, Status,
+};
 use args::{int32, item_id, path_of, Vector};
 use errors::{raise, shielded, type_error, Class, Failure};
 use lock::Shared;
@@ -25,8 +27,6 @@ use pyo3::types::{PyBytes, PyList, PyTuple};
 use std::cell::RefCell;
 use std::ops::ControlFlow;
 use std::sync::Mutex;
-
-use annoy::Status;
 
 /// Annoy's message for an id at or past `n_items` (the core's names the count).
 const ITEM_TOO_LARGE: &str = "Item index larger than the largest item index";
@@ -153,7 +153,8 @@ impl PyFilter {
             Some(ids) => {
                 let mut list = Vec::new();
                 for id in ids.try_iter()? {
-                    let id: i64 = id?.call_method0("__index__")?.extract()?;
+                    // An int or anything with __index__ (operator.index), as before.
+                    let id: i64 = id?.extract()?;
                     if id < 0 {
                         return Err(raise(
                             py,
