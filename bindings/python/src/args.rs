@@ -7,11 +7,22 @@ use numpy::{PyArray1, PyArrayMethods, PyReadonlyArray1, PyUntypedArray, PyUntype
 use pyo3::exceptions::{PyOverflowError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyInt, PyList, PyString, PyTuple};
 use std::path::PathBuf;
 
 /// Format "i": an `int` (or an object with `__index__`) in the C `int` range.
 pub fn int32(x: &Bound<'_, PyAny>) -> PyResult<i32> {
+    if x.is_exact_instance_of::<PyInt>() {
+        let mut overflow = 0;
+        // SAFETY: the GIL is held and `x` is an int, for which PyLong_AsLongAndOverflow
+        // reports overflow in `overflow` and raises nothing.
+        let v = unsafe { pyo3::ffi::PyLong_AsLongAndOverflow(x.as_ptr(), &mut overflow) };
+        if overflow == 0 {
+            if let Ok(v) = i32::try_from(v) {
+                return Ok(v);
+            }
+        }
+    }
     let v: i64 = match x.extract() {
         Ok(v) => v,
         Err(e) if e.is_instance_of::<PyOverflowError>(x.py()) => {
