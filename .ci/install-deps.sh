@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the toolchains and packages the tests need, skipping what is already present.
 # Debian packages for C (cmake, valgrind, pkg-config) and Ruby (ruby, ruby-ffi, minitest);
-# Python packages from PyPI (the reference `annoy` 1.17.3, numpy, pytest); Rust components.
+# Python packages from PyPI (the reference `annoy` 1.17.3, numpy, pytest, maturin, ziglang);
+# Rust components.
 set -euo pipefail
 
 need_apt=()
@@ -30,6 +31,9 @@ fi
 
 python3 -c 'import annoy, numpy, pytest' 2>/dev/null \
   || python3 -m pip install -q 'annoy==1.17.3' numpy pytest
+# The Python wheel (bindings/python/build_wheel.sh): maturin, linking with zig for manylinux2014.
+python3 -m maturin --version >/dev/null 2>&1 && python3 -m ziglang version >/dev/null 2>&1 \
+  || python3 -m pip install -q 'maturin>=1.5,<2' ziglang
 
 if command -v rustup >/dev/null; then
   rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy

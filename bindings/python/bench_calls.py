@@ -1,8 +1,13 @@
 """Per-call cost of annoy_rs against Annoy 1.17.3's C++ extension, side by side in one process
 on the same .ann file: 1-NN by item and by vector, 10-NN, get_item_vector, add_item and
-get_distance. Prints microseconds per call for each and the ratio annoy_rs / annoy.
+get_distance, get_n_items. Prints microseconds per call for each and the ratio annoy_rs / annoy.
 
     python3 bindings/python/bench_calls.py [--n 10000] [--f 64] [--calls 20000]
+    python3 bindings/python/bench_calls.py --data /work/data/minilm-384-100k.npy \
+        --queries /work/data/minilm-384-queries.npy [--n 100000]
+
+--data takes the items from an (n, f) float32 .npy file (angular), --queries the by-vector
+queries (default: stored items); both need numpy.
 
 Timings on a shared machine are noisy: the two libraries alternate in rounds and the best
 round of each is reported, so the ratio is what to read.
@@ -39,13 +44,28 @@ def per_call(fn, args, calls):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=10000)
+    parser.add_argument("--n", type=int, default=None,
+                        help="items (default: 10000, or all rows of --data)")
     parser.add_argument("--f", type=int, default=64)
     parser.add_argument("--calls", type=int, default=20000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--data", help="items: an (n, f) .npy file")
+    parser.add_argument("--queries", help="by-vector queries: an (m, f) .npy file")
     opts = parser.parse_args()
     rng = random.Random(42)
-    vectors = [[rng.gauss(0, 1) for _ in range(opts.f)] for _ in range(opts.n)]
+    query_rows = None
+    if opts.data:
+        import numpy
+
+        data = numpy.load(opts.data, mmap_mode="r")
+        opts.n = data.shape[0] if opts.n is None else min(opts.n, data.shape[0])
+        opts.f = data.shape[1]
+        vectors = numpy.asarray(data[: opts.n], dtype=numpy.float32).tolist()
+        if opts.queries:
+            query_rows = numpy.load(opts.queries).astype(numpy.float32).tolist()
+    else:
+        opts.n = 10000 if opts.n is None else opts.n
+        vectors = [[rng.gauss(0, 1) for _ in range(opts.f)] for _ in range(opts.n)]
 
     tmp = tempfile.mkdtemp()
     path = os.path.join(tmp, "bench.ann")
@@ -61,7 +81,8 @@ def main():
 
     items = [(rng.randrange(opts.n),) for _ in range(opts.calls)]
     pairs = [(rng.randrange(opts.n), rng.randrange(opts.n)) for _ in range(opts.calls)]
-    queries = [(vectors[rng.randrange(opts.n)],) for _ in range(opts.calls)]
+    pool = query_rows or vectors
+    queries = [(pool[rng.randrange(len(pool))],) for _ in range(opts.calls)]
     adds = [(i, vectors[i % opts.n]) for i in range(opts.calls)]
 
     def cases(name):
@@ -74,6 +95,7 @@ def main():
             "get_nns_by_vector 10-NN": per_call(lambda v: idx.get_nns_by_vector(v, 10), queries, opts.calls),
             "get_item_vector": per_call(idx.get_item_vector, items, opts.calls),
             "get_distance": per_call(idx.get_distance, pairs, opts.calls),
+            "get_n_items": per_call(idx.get_n_items, [()] * opts.calls, opts.calls),
             "add_item": per_call(fresh.add_item, adds, opts.calls),
         }
 
@@ -82,7 +104,7 @@ def main():
     print("%-26s %10s %10s %8s" % ("call", "annoy", "annoy_rs", "ratio"))
     for name in mine:
         a, b = best_of_alternating(opts.rounds, theirs[name], mine[name])
-        print("%-26s %10.2f %10.2f %8.2f" % (name, a, b, b / a))
+        print("%-26s %10.3f %10.3f %8.2f" % (name, a, b, b / a))
 
 
 if __name__ == "__main__":

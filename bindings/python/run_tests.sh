@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Tests of the Python binding (annoy_rs): builds the Rust shared library, then runs pytest on
+# Tests of the Python binding (annoy_rs): builds the extension module (PyO3, crate
+# bindings/python) with cargo and puts it in place in annoy_rs/, then runs pytest on
 # bindings/python/tests — API behaviour, errors, numpy, pickling, threads, golden files,
 # files exchanged with the real annoy 1.17.3, Annoy's own test suite rewritten for annoy_rs,
-# and a wheel installed into a fresh virtual environment.
-# Needs: cargo, python3 (>= 3.8) with pytest, numpy and annoy==1.17.3, and PyPI for the wheel
-# test. Extra arguments go to pytest (e.g. -k pickle, -m "not slow").
+# (the wheel's own tests run in wheel_check.sh).
+# Needs: cargo, python3 (>= 3.8) with pytest, numpy and annoy==1.17.3. Extra arguments go to pytest (e.g. -k pickle, -m "not slow").
 set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -25,13 +25,15 @@ annoy_version=$("$PYTHON" -c 'from importlib.metadata import version; print(vers
   fail "annoy $annoy_version is installed; the comparisons need annoy==1.17.3"
 "$PYTHON" -m venv --help >/dev/null 2>&1 || fail "$PYTHON has no venv module (apt-get install python3-venv)"
 
-echo "building the shared library (cargo build --release --lib)"
-(cd "$ROOT" && cargo build --release --lib) || fail "cargo build failed"
-export ANNOY_LIBRARY="$ROOT/target/release/libannoy.so"
-[ -f "$ANNOY_LIBRARY" ] || fail "$ANNOY_LIBRARY was not built"
+echo "building the extension module in place (develop.sh)"
+bash "$HERE/develop.sh" || fail "building the extension failed"
 
 cd "$HERE" || exit 1
-PYTHONDONTWRITEBYTECODE=1 "$PYTHON" -m pytest -p no:cacheprovider -ra "$@" tests
+# The wheel's tests (tests/test_wheel.py) build a wheel with zig: wheel_check.sh runs them on
+# the wheel it builds once. ANNOY_WHEEL_TESTS=1 runs them here too.
+skip_wheel=(--ignore=tests/test_wheel.py)
+[ "${ANNOY_WHEEL_TESTS:-0}" = 1 ] && skip_wheel=()
+PYTHONDONTWRITEBYTECODE=1 "$PYTHON" -m pytest -p no:cacheprovider -ra "${skip_wheel[@]}" "$@" tests
 rc=$?
 if [ "$rc" -eq 5 ]; then
   echo "bindings/python/run_tests.sh: pytest collected no tests" >&2

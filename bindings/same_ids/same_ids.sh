@@ -3,13 +3,15 @@
 # queries for n in {0, 1, 10, n_items, n_items + 7, 1000} and search_k in {-1 (default), -2
 # (unlimited), -7, 0, 5, 100, 2·10^9 (Annoy's Python API takes int32)}; each binding passes n and search_k through to the
 # library, so the four outputs must be identical byte for byte. Needs the release library
-# (cargo build --release --lib), a C compiler, Go, Ruby with ffi, Python 3.
+# (cargo build --release --lib) and the Python extension (bindings/python/develop.sh), a C
+# compiler, Go, Ruby with ffi, Python 3.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 (cd "$root" && cargo build --release --lib --bin annoy -q)
+bash "$root/bindings/python/develop.sh"  # the Python extension, in place
 export ANNOY_LIBRARY="$root/target/release/libannoy.so"
 dim=12
 python3 - "$work/points.txt" "$dim" <<'PY'

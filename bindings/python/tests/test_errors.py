@@ -344,9 +344,9 @@ def test_errors_are_annoy_errors_with_status():
 
 
 def test_library_panics_become_exceptions():
-    from annoy_rs import _lib
+    from annoy_rs import _annoy_rs, _errors
 
     with pytest.raises(annoy_rs.AnnoyPanicError) as e:
-        _lib.call(_lib.lib.annoy_selftest_panic)
-    assert e.value.status == _lib.E_PANIC
+        _annoy_rs._selftest_panic()
+    assert e.value.status == _errors.E_PANIC
     assert isinstance(e.value, RuntimeError)

@@ -1,25 +1,14 @@
 """annoy_rs.open: a native index file opened with no metric or dimension given."""
 
-import ctypes
-import os
-
 import pytest
 
 import annoy_rs
-from annoy_rs import _lib
-
 from conftest import gauss_vectors
 
-FORMAT_NATIVE = 1
-
-
 def save_native(index, path):
-    """Writes `index` in the native format through the C library (the Python API's `save`
-    keeps writing Annoy's format, as Annoy does)."""
-    fn = _lib.lib.annoy_save_as
-    fn.restype = ctypes.c_int
-    fn.argtypes = [_lib.IndexP, ctypes.c_char_p, ctypes.c_int32, ctypes.c_bool, _lib.ErrorPP]
-    _lib.call(fn, index._handle, os.fsencode(str(path)), FORMAT_NATIVE, False)
+    """Writes `index` in the native format (the Python API's `save` keeps writing Annoy's
+    format, as Annoy does)."""
+    index._save_native(str(path))
 
 
 @pytest.mark.parametrize("metric", ["angular", "euclidean", "manhattan", "dot", "hamming"])

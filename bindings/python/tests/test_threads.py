@@ -113,3 +113,35 @@ def test_indexes_in_parallel_threads():
     with ThreadPool(4) as pool:
         parallel = pool.map(work, range(8))
     assert parallel == [work(s) for s in range(8)]
+
+
+def test_short_reads_during_builds_see_the_items():
+    # get_distance, get_item_vector and get_n_items read without the lock while no writer
+    # is busy; builds (which release the GIL) in another thread must not be seen midway.
+    t = filled(n=2000)
+    want_vector = t.get_item_vector(5)
+    want_distance = t.get_distance(3, 4)
+    stop = threading.Event()
+    errors = []
+
+    def reader():
+        while not stop.is_set():
+            try:
+                assert t.get_item_vector(5) == want_vector
+                assert t.get_distance(3, 4) == want_distance
+                assert t.get_n_items() == 2000
+                assert t.get_n_trees() in (0, 3)
+            except Exception as e:  # pragma: no cover - reported below
+                errors.append(e)
+                return
+
+    threads = [threading.Thread(target=reader) for _ in range(3)]
+    for th in threads:
+        th.start()
+    for _ in range(15):
+        t.build(3, n_jobs=2)
+        t.unbuild()
+    stop.set()
+    for th in threads:
+        th.join()
+    assert errors == []
