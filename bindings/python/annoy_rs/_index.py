@@ -330,9 +330,12 @@ class AnnoyIndex(_annoy_rs.Index):
                 _check_item(i, n_items)
         return self._get_rows(id_arr)
 
-    def get_nns_by_vectors(self, vectors, n, search_k=-1, include_distances=False, n_jobs=-1):
+    def get_nns_by_vectors(self, vectors, n, search_k=-1, include_distances=False, n_jobs=-1,
+                           *, allow=None, filter=None, ef=-1):
         """Batch `get_nns_by_vector`: the neighbours of every row of `vectors` ((q, f)
-        array-like), answered on `n_jobs` threads (-1: one per core).
+        array-like), answered on `n_jobs` threads (-1: one per core). `allow`, `filter` and
+        `ef` as in `get_nns_by_item`; with a `filter` callable the batch runs on the calling
+        thread (the callable needs the GIL).
 
         Returns an int32 array of shape (q, m), m = min(n, get_n_items()) (all items for a
         negative n), each row nearest first and padded with -1 when fewer were found; with
@@ -357,7 +360,7 @@ class AnnoyIndex(_annoy_rs.Index):
         dists = np.full((q, m), np.nan, dtype=np.float32) if include_distances else None
         if self._built and q and m:
             raw_ids, raw_dists, counts = self._query_batch(
-                x, n, search_k, bool(include_distances), n_jobs
+                x, n, search_k, bool(include_distances), n_jobs, allow, filter, ef
             )
             width = min(m, raw_ids.shape[1])
             found = np.arange(width)[None, :] < counts[:, None].astype(np.int64)

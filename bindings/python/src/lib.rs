@@ -925,15 +925,21 @@ impl NativeIndex {
 
     /// Batch queries: ids (q, m) uint32, distances (q, m) float32 or None, counts (q,).
     /// `m` is the core's result capacity for `n`; `n_jobs` -1 is one thread per core.
-    #[allow(clippy::type_complexity)]
+    /// `allow`, `filter` and `ef` as in `get_nns_by_item`; a `filter` callable needs the GIL,
+    /// so its batch runs on the calling thread.
+    #[pyo3(signature = (x, n, search_k, include_distances, n_jobs, allow=None, filter=None, ef=None))]
+    #[allow(clippy::type_complexity, clippy::too_many_arguments)]
     fn _query_batch<'py>(
         &self,
         py: Python<'py>,
         x: PyReadonlyArray2<'py, f32>,
-        n: i32,
-        search_k: i32,
+        n: &Bound<'py, PyAny>,
+        search_k: Option<&Bound<'py, PyAny>>,
         include_distances: bool,
         n_jobs: i32,
+        allow: Option<&Bound<'py, PyAny>>,
+        filter: Option<&Bound<'py, PyAny>>,
+        ef: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<(
         Bound<'py, PyArray2<u32>>,
         Option<Bound<'py, PyArray2<f32>>>,
@@ -955,9 +961,10 @@ impl NativeIndex {
             .as_slice()
             .map_err(|_| type_error("vectors must be C-contiguous"))?;
         let q = x.as_array().nrows();
+        let ask = Ask::read(py, n, search_k, ef)?;
+        let filter = PyFilter::new(py, allow, filter)?;
         let inner = self.inner.read(py);
-        let opts = options(n, search_k, Filter::All);
-        let m = inner.index.result_capacity(opts.n);
+        let m = inner.index.result_capacity(ask.options(Filter::All).n);
         let slots = q.checked_mul(m).ok_or_else(|| {
             raise(
                 py,
@@ -970,19 +977,27 @@ impl NativeIndex {
         let mut dists = include_distances.then(|| vec![0f32; slots]);
         let mut counts = vec![0usize; q];
         let index = &inner.index;
-        py.detach(|| {
+        let mut batch = |filter: Filter<'_>, threads: usize| {
             shielded(|| {
                 index.query_batch(
                     queries,
-                    &opts,
+                    &ask.options(filter),
                     threads,
                     &mut ids,
                     dists.as_deref_mut(),
                     &mut counts,
                 )
             })
-        })
-        .map_err(|e| e.into_py(py, None))?;
+        };
+        let answered = match &filter {
+            Some(f) if f.predicate.is_some() => f.with(py, |core| batch(core, 1))?,
+            Some(f) => f.with(py, |core| py.detach(|| batch(core, threads)))?,
+            None => py.detach(|| batch(Filter::All, threads)),
+        };
+        if let Some(raised) = filter.as_ref().and_then(PyFilter::take_raised) {
+            return Err(raised);
+        }
+        answered.map_err(|e| e.into_py(py, None))?;
         drop(inner);
         let ids = PyArray1::from_vec(py, ids).reshape([q, m])?;
         let dists = match dists {

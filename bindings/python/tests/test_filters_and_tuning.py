@@ -39,6 +39,26 @@ def test_filters_return_the_best_allowed_items_of_the_unfiltered_ranking():
     assert index.get_nns_by_item(0, 10, allow=[]) == []
 
 
+def test_batch_queries_take_the_same_filters():
+    np = pytest.importorskip("numpy")
+    index = _index()
+    allowed = [i for i in range(400) if i % 3 == 0]
+    queries = np.array([index.get_item_vector(q) for q in range(12)], dtype=np.float32)
+    want = [index.get_nns_by_vector(v, 10, 200, allow=allowed) for v in queries]
+    for jobs in (1, 2):
+        ids = index.get_nns_by_vectors(queries, 10, 200, n_jobs=jobs, allow=allowed)
+        assert ids.tolist() == want
+    ids, dists = index.get_nns_by_vectors(
+        queries, 10, 200, True, filter=lambda i: i % 3 == 0
+    )
+    assert ids.tolist() == want and dists.shape == (12, 10)
+    assert (ids >= 0).all()
+    with pytest.raises(ZeroDivisionError):
+        index.get_nns_by_vectors(queries, 10, filter=lambda i: 1 // 0)
+    with pytest.raises(ValueError):
+        index.get_nns_by_vectors(queries, 10, allow=allowed, filter=lambda i: True)
+
+
 def test_a_filter_that_raises_raises_from_the_query():
     index = _index()
 
