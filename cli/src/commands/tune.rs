@@ -4,8 +4,8 @@
 //! given query vectors; the table lists every search_k tried with its recall and single-thread
 //! queries per second, the chosen one marked, and Annoy's default (k × trees) for comparison.
 //! For an index with a graph, which answers every query, the table lists the beam widths of
-//! `--ef` instead (`Index::estimate_recall` at each), the smallest reaching the target marked,
-//! and the library's default width.
+//! `--ef` instead (`Index::estimate_recall_at_efs`, one brute force for them all), the
+//! smallest reaching the target marked, and the library's default width.
 
 use crate::args::TuneArgs;
 use crate::commands::bench::{read_points, requested_efforts, DEFAULT_EFS};
@@ -135,13 +135,6 @@ pub fn run(args: &TuneArgs) -> CliResult<()> {
     crate::commands::print(&text)
 }
 
-/// One beam width's measurement: the width the search used and what it reached.
-struct EfPoint {
-    ef: usize,
-    recall: f64,
-    qps: f64,
-}
-
 /// The `--ef` table of an index with a graph: each width in `efs` (`None`: the library's
 /// default) measured against brute force, the smallest reaching the target marked.
 fn tune_ef(
@@ -152,32 +145,21 @@ fn tune_ef(
     efs: &[Option<usize>],
     what: &str,
 ) -> CliResult<()> {
-    let at = |ef: Option<usize>| -> CliResult<EfPoint> {
-        let options = match ef {
-            Some(ef) => options.ef(ef),
-            None => *options,
-        };
-        let point = index.estimate_recall(&options, sample)?;
-        Ok(EfPoint {
-            ef: options.beam_width(),
-            recall: point.recall,
-            qps: point.qps,
-        })
-    };
-    let points = efs
-        .iter()
-        .map(|&ef| at(ef))
-        .collect::<CliResult<Vec<_>>>()?;
-    let default = at(None)?;
+    // The library's default width last, measured on the same truth.
+    let mut all = efs.to_vec();
+    all.push(None);
+    let mut points = index.estimate_recall_at_efs(options, &all, sample)?;
+    let default = points.pop().expect("the default width was asked for");
+    let width = |p: &RecallPoint| p.beam_width.expect("the index has a graph");
     let chosen = points
         .iter()
         .filter(|p| p.recall >= args.target_recall)
-        .min_by_key(|p| p.ef);
+        .min_by_key(|p| width(p));
     let degree = index.graph_degree().unwrap_or(0);
     let text = if args.json {
-        let point = |p: &EfPoint| {
+        let point = |p: &RecallPoint| {
             json::object(&[
-                ("ef", p.ef.to_string()),
+                ("ef", width(p).to_string()),
                 ("recall", json::float(p.recall)),
                 ("qps", json::float(p.qps)),
             ])
@@ -211,17 +193,21 @@ fn tune_ef(
             let _ = writeln!(
                 out,
                 "{:>10}  {:>9.3}  {:>10.0}{mark}",
-                p.ef, p.recall, p.qps
+                width(p),
+                p.recall,
+                p.qps
             );
         }
         let _ = writeln!(
             out,
             "{:>10}  {:>9.3}  {:>10.0}  the library's default width",
-            default.ef, default.recall, default.qps
+            width(&default),
+            default.recall,
+            default.qps
         );
         match chosen {
             Some(p) => {
-                let _ = writeln!(out, "ef {} reaches recall {:.3}", p.ef, p.recall);
+                let _ = writeln!(out, "ef {} reaches recall {:.3}", width(p), p.recall);
             }
             None => {
                 let _ = writeln!(out, "no --ef width reaches the target on this sample");
