@@ -161,6 +161,7 @@ typedef int32_t (*annoy_filter_fn)(uint32_t id, void *user_data);
 //   At most one of the allow-list and the predicate may be set.
 // - `ef`: the graph's beam width, used when the index has a graph (`annoy_build_graph`):
 //   `ANNOY_EF_DEFAULT` (-1, the default) or a width; 0 is an error. `search_k` is then unused.
+//   On an index without a graph a width is `ANNOY_E_STATE`.
 //
 // A filtered query returns the best `n` allowed items as the unfiltered search ranks them, at
 // the same `search_k`: rejected items do not count towards it, so the search widens as the
@@ -176,7 +177,8 @@ typedef struct annoy_query_options {
   void *filter_data;
   // The graph's beam width, for an index with a graph (`annoy_build_graph`), which then
   // answers every query: `ANNOY_EF_DEFAULT` (-1), or a width (below `n` counts as `n`; 0
-  // is `ANNOY_E_INVALID_ARGUMENT`). More: better recall, slower.
+  // is `ANNOY_E_INVALID_ARGUMENT`; on an index without a graph, any width is
+  // `ANNOY_E_STATE`). More: better recall, slower.
   int64_t ef;
 } annoy_query_options;
 

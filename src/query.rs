@@ -206,4 +206,23 @@ impl<'a> QueryOptions<'a> {
         self.ef = Some(ef);
         self
     }
+
+    /// The beam width a graph search uses: `ef`, or [`DEFAULT_EF`] without one, and at least
+    /// `n` (an `ef` of 0 is refused by the search before it asks).
+    pub fn beam_width(&self) -> usize {
+        self.ef.unwrap_or(DEFAULT_EF).max(self.n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn beam_width_is_ef_or_the_default_and_at_least_n() {
+        assert_eq!(QueryOptions::new(10).beam_width(), DEFAULT_EF);
+        assert_eq!(QueryOptions::new(100).beam_width(), 100);
+        assert_eq!(QueryOptions::new(10).ef(200).beam_width(), 200);
+        assert_eq!(QueryOptions::new(10).ef(3).beam_width(), 10);
+    }
 }

@@ -3,7 +3,10 @@
 
 mod common;
 
-use annoy::{Bitset, Error, Filter, GraphParams, Index, Metric, Query, QueryOptions, Scratch};
+use annoy::{
+    Bitset, Error, Filter, GraphParams, Index, Metric, Query, QueryOptions, RecallSample, Scratch,
+    DEFAULT_EF,
+};
 use common::{generate, index_of, kth_keys, rank_key, recall, recipes, true_distance};
 
 fn graph_index(recipe: &common::Recipe, threads: i32) -> (Index, common::DataSet) {
@@ -315,4 +318,41 @@ fn holes_are_never_returned_and_save_keeps_the_graph() {
     }
     index.load(&path, false).unwrap();
     assert!(!index.has_graph(), "a loaded file brings no graph");
+}
+
+/// `estimate_recall_at_efs` measures each width on one truth: the same recalls as
+/// `estimate_recall` at each, with the width used; without a graph a width is refused.
+#[test]
+fn recall_at_efs_matches_estimate_recall_at_each_width() {
+    let (mut index, data) = graph_index(&recipes()[0], 1);
+    let sample = RecallSample::Queries(&data.queries.concat());
+    let options = QueryOptions::new(10);
+    let efs = [Some(4), None, Some(200)];
+    let points = index
+        .estimate_recall_at_efs(&options, &efs, sample)
+        .unwrap();
+    let widths: Vec<_> = points.iter().map(|p| p.beam_width).collect();
+    assert_eq!(widths, [Some(10), Some(DEFAULT_EF), Some(200)]);
+    for (point, ef) in points.iter().zip(efs) {
+        let at = match ef {
+            Some(ef) => options.ef(ef),
+            None => options,
+        };
+        let alone = index.estimate_recall(&at, sample).unwrap();
+        assert_eq!(point.recall, alone.recall, "ef {ef:?}");
+    }
+    assert!(points[2].recall >= 0.99, "ef 200: {}", points[2].recall);
+    assert!(matches!(
+        index.estimate_recall_at_efs(&options, &[Some(0)], sample),
+        Err(Error::InvalidArgument(_))
+    ));
+    index.drop_graph();
+    assert!(matches!(
+        index.estimate_recall_at_efs(&options, &[Some(64)], sample),
+        Err(Error::WrongState(_))
+    ));
+    let forest = index
+        .estimate_recall_at_efs(&options, &[None], sample)
+        .unwrap();
+    assert_eq!(forest[0].beam_width, None);
 }

@@ -361,40 +361,21 @@ func (idx *Index) Unload() error {
 // QueryVector returns the n nearest items to vector (len(vector) == Dim()), nearest first,
 // looking at searchK candidates (DefaultSearchK: n × NTrees(); more is slower and more
 // accurate; any other negative value: no limit). Fewer than n results come back when the
-// index holds fewer items.
-func (idx *Index) QueryVector(vector []float32, n, searchK int) ([]Result, error) {
-	if n < 0 {
-		return nil, errInvalid(fmt.Sprintf("n must not be negative, got %d", n))
-	}
-	var out []Result
-	err := idx.read(func(h *C.annoy_index) error {
-		room := capacity(h, n)
-		ids, dists := make([]uint32, room), make([]float32, room)
-		var got C.size_t
-		var cerr *C.annoy_error
-		st := C.annoy_query(h, floatPtr(vector), C.size_t(len(vector)), C.size_t(n),
-			C.int64_t(searchK), uintPtr(ids), floatPtr(dists), C.size_t(room), &got, &cerr)
-		runtime.KeepAlive(vector)
-		runtime.KeepAlive(ids)
-		runtime.KeepAlive(dists)
-		if err := check(st, cerr); err != nil {
-			return err
-		}
-		out = results(ids, dists, int(got))
-		return nil
-	})
-	return out, err
+// index holds fewer items. An index with a graph (BuildGraph) searches it instead, with the
+// beam width of WithEf (searchK is then unused).
+func (idx *Index) QueryVector(vector []float32, n, searchK int, opts ...QueryOption) ([]Result, error) {
+	return idx.QueryVectorFiltered(vector, n, searchK, Filter{}, opts...)
 }
 
 // QueryItem returns the n nearest items to stored item id, as QueryVector does.
-func (idx *Index) QueryItem(id, n, searchK int) ([]Result, error) {
-	return idx.QueryItemFiltered(id, n, searchK, Filter{})
+func (idx *Index) QueryItem(id, n, searchK int, opts ...QueryOption) ([]Result, error) {
+	return idx.QueryItemFiltered(id, n, searchK, Filter{}, opts...)
 }
 
 // QueryBatch answers many QueryVector calls at once on threads threads inside the library
 // (AllCores: one per core). Result i belongs to vectors[i]. All vectors are checked before
 // any query runs.
-func (idx *Index) QueryBatch(vectors [][]float32, n, searchK, threads int) ([][]Result, error) {
+func (idx *Index) QueryBatch(vectors [][]float32, n, searchK, threads int, opts ...QueryOption) ([][]Result, error) {
 	if n < 0 {
 		return nil, errInvalid(fmt.Sprintf("n must not be negative, got %d", n))
 	}
@@ -416,14 +397,13 @@ func (idx *Index) QueryBatch(vectors [][]float32, n, searchK, threads int) ([][]
 		nq := len(vectors)
 		ids, dists := make([]uint32, nq*room), make([]float32, nq*room)
 		counts := make([]C.size_t, nq)
-		var opts C.annoy_query_options
-		C.annoy_query_options_init(&opts, C.size_t(unsafe.Sizeof(opts)), nil)
-		opts.n = C.size_t(n)
-		opts.search_k = C.int64_t(searchK)
 		var cerr *C.annoy_error
-		st := C.annoy_query_batch_with_options(h, &opts, floatPtr(flat), C.size_t(nq),
-			C.size_t(idx.dim), j, uintPtr(ids), floatPtr(dists), C.size_t(room), sizePtr(counts),
-			&cerr)
+		var st C.enum_annoy_status
+		withOptions(n, searchK, Filter{}, opts, func(copts *C.annoy_query_options) {
+			st = C.annoy_query_batch_with_options(h, copts, floatPtr(flat), C.size_t(nq),
+				C.size_t(idx.dim), j, uintPtr(ids), floatPtr(dists), C.size_t(room),
+				sizePtr(counts), &cerr)
+		})
 		runtime.KeepAlive(flat)
 		runtime.KeepAlive(ids)
 		runtime.KeepAlive(dists)

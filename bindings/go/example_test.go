@@ -61,3 +61,25 @@ func ExampleError() {
 	// true
 	// true
 }
+
+func ExampleIndex_BuildGraph() {
+	idx, err := annoy.NewEuclidean(2)
+	if err != nil {
+		panic(err)
+	}
+	defer idx.Close()
+	for i := range 100 {
+		idx.Add(i, []float32{float32(i % 10), float32(i / 10)})
+	}
+	if err := idx.Build(5, annoy.AllCores); err != nil {
+		panic(err)
+	}
+	if err := idx.BuildGraph(8, annoy.AllCores); err != nil {
+		panic(err)
+	}
+	degree, _ := idx.GraphDegree()
+	// With a graph, WithEf sets the effort; searchK is unused.
+	res, _ := idx.QueryVector([]float32{4.1, 3.2}, 3, annoy.DefaultSearchK, annoy.WithEf(32))
+	fmt.Println(degree, res[0].ID, res[1].ID, res[2].ID)
+	// Output: 8 34 44 35
+}

@@ -52,12 +52,14 @@ func annoyGoFilter(id C.uint32_t, data unsafe.Pointer) C.int32_t {
 	return 0
 }
 
-// withOptions fills C options for n, searchK and filter and runs call with them.
-func withOptions(n, searchK int, filter Filter, call func(opts *C.annoy_query_options)) {
+// withOptions fills C options for n, searchK, filter and the QueryOptions and runs call
+// with them.
+func withOptions(n, searchK int, filter Filter, more []QueryOption, call func(opts *C.annoy_query_options)) {
 	var opts C.annoy_query_options
 	C.annoy_query_options_init(&opts, C.size_t(unsafe.Sizeof(opts)), nil)
 	opts.n = C.size_t(n)
 	opts.search_k = C.int64_t(searchK)
+	opts.ef = C.int64_t(collectQueryOptions(more).ef)
 	var pinner runtime.Pinner
 	defer pinner.Unpin()
 	if len(filter.Allow) > 0 {
@@ -84,7 +86,7 @@ func withOptions(n, searchK int, filter Filter, call func(opts *C.annoy_query_op
 }
 
 // QueryVectorFiltered is QueryVector among the items filter allows.
-func (idx *Index) QueryVectorFiltered(vector []float32, n, searchK int, filter Filter) ([]Result, error) {
+func (idx *Index) QueryVectorFiltered(vector []float32, n, searchK int, filter Filter, opts ...QueryOption) ([]Result, error) {
 	if n < 0 {
 		return nil, errInvalid(fmt.Sprintf("n must not be negative, got %d", n))
 	}
@@ -95,8 +97,8 @@ func (idx *Index) QueryVectorFiltered(vector []float32, n, searchK int, filter F
 		var got C.size_t
 		var cerr *C.annoy_error
 		var st C.enum_annoy_status
-		withOptions(n, searchK, filter, func(opts *C.annoy_query_options) {
-			st = C.annoy_query_with_options(h, nil, opts, floatPtr(vector),
+		withOptions(n, searchK, filter, opts, func(copts *C.annoy_query_options) {
+			st = C.annoy_query_with_options(h, nil, copts, floatPtr(vector),
 				C.size_t(len(vector)), uintPtr(ids), floatPtr(dists), C.size_t(room), &got, &cerr)
 		})
 		runtime.KeepAlive(vector)
@@ -113,7 +115,7 @@ func (idx *Index) QueryVectorFiltered(vector []float32, n, searchK int, filter F
 
 // QueryItemFiltered is QueryItem among the items filter allows. The query item itself is
 // returned only if filter allows it.
-func (idx *Index) QueryItemFiltered(id, n, searchK int, filter Filter) ([]Result, error) {
+func (idx *Index) QueryItemFiltered(id, n, searchK int, filter Filter, opts ...QueryOption) ([]Result, error) {
 	if n < 0 {
 		return nil, errInvalid(fmt.Sprintf("n must not be negative, got %d", n))
 	}
@@ -128,8 +130,8 @@ func (idx *Index) QueryItemFiltered(id, n, searchK int, filter Filter) ([]Result
 		var got C.size_t
 		var cerr *C.annoy_error
 		var st C.enum_annoy_status
-		withOptions(n, searchK, filter, func(opts *C.annoy_query_options) {
-			st = C.annoy_query_by_item_with_options(h, nil, opts, cid,
+		withOptions(n, searchK, filter, opts, func(copts *C.annoy_query_options) {
+			st = C.annoy_query_by_item_with_options(h, nil, copts, cid,
 				uintPtr(ids), floatPtr(dists), C.size_t(room), &got, &cerr)
 		})
 		runtime.KeepAlive(ids)
@@ -143,9 +145,10 @@ func (idx *Index) QueryItemFiltered(id, n, searchK int, filter Filter) ([]Result
 	return out, err
 }
 
-// EstimateRecall measures recall@k of queries at searchK under filter against brute force
-// on sample stored items drawn with seed, and the single-thread queries per second.
-func (idx *Index) EstimateRecall(k, searchK int, filter Filter, sample int, seed uint64) (recall, qps float64, err error) {
+// EstimateRecall measures recall@k of queries at searchK (or, with a graph, at the opts'
+// WithEf) under filter against brute force on sample stored items drawn with seed, and the
+// single-thread queries per second.
+func (idx *Index) EstimateRecall(k, searchK int, filter Filter, sample int, seed uint64, opts ...QueryOption) (recall, qps float64, err error) {
 	if k < 0 || sample < 0 {
 		return 0, 0, errInvalid("k and sample must not be negative")
 	}
@@ -153,8 +156,8 @@ func (idx *Index) EstimateRecall(k, searchK int, filter Filter, sample int, seed
 		var r, q C.double
 		var cerr *C.annoy_error
 		var st C.enum_annoy_status
-		withOptions(k, searchK, filter, func(opts *C.annoy_query_options) {
-			st = C.annoy_estimate_recall(h, opts, nil, 0, C.size_t(sample), C.uint64_t(seed), &r, &q, &cerr)
+		withOptions(k, searchK, filter, opts, func(copts *C.annoy_query_options) {
+			st = C.annoy_estimate_recall(h, copts, nil, 0, C.size_t(sample), C.uint64_t(seed), &r, &q, &cerr)
 		})
 		recall, qps = float64(r), float64(q)
 		return check(st, cerr)
@@ -174,8 +177,8 @@ func (idx *Index) Tune(k int, target float64, filter Filter, sample int, seed ui
 		var r C.double
 		var cerr *C.annoy_error
 		var st C.enum_annoy_status
-		withOptions(k, DefaultSearchK, filter, func(opts *C.annoy_query_options) {
-			st = C.annoy_tune(h, opts, C.double(target), nil, 0, C.size_t(sample), C.uint64_t(seed), &sk, &r, nil, &cerr)
+		withOptions(k, DefaultSearchK, filter, nil, func(copts *C.annoy_query_options) {
+			st = C.annoy_tune(h, copts, C.double(target), nil, 0, C.size_t(sample), C.uint64_t(seed), &sk, &r, nil, &cerr)
 		})
 		searchK, recall = int(sk), float64(r)
 		return check(st, cerr)

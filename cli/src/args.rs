@@ -28,11 +28,13 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Build and query an index of generated data; report recall and speed.
     Demo(DemoArgs),
-    /// Measure recall@k and queries per second over a sweep of search_k, for a saved index
-    /// and a file of queries, or (without --index) for the built-in dataset.
+    /// Measure recall@k and queries per second over a sweep of search_k (of ef, for an index
+    /// with a graph), for a saved index and a file of queries, or (without --index) for the
+    /// built-in dataset.
     Bench(BenchArgs),
-    /// Find the smallest search_k whose recall@k reaches a target, against brute force on a
-    /// sample of the index's items (or given queries); prints effort, recall and queries/s.
+    /// Find the smallest search_k (for an index with a graph: the smallest of the --ef widths)
+    /// whose recall@k reaches a target, against brute force on a sample of the index's items
+    /// (or given queries); prints effort, recall and queries/s.
     Tune(TuneArgs),
 }
 
@@ -58,6 +60,11 @@ pub struct TuneArgs {
     /// Seed of the item sample.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// For an index with a graph: the beam widths to measure, comma-separated (-1: the
+    /// library's default); the table then shows ef, recall and queries/s, the smallest width
+    /// reaching the target marked [default for a graph: 16,32,64,128,256].
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+    pub ef: Vec<i64>,
     /// Print one JSON document.
     #[arg(long)]
     pub json: bool,
@@ -304,6 +311,17 @@ pub struct BenchArgs {
     /// [default: -1,1000,10000,100000, up to the first that examines every item].
     #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
     pub search_k: Vec<i64>,
+    /// For an index with a graph (`annoy build --graph`): the beam widths to measure instead
+    /// of search_k, comma-separated (-1: the library's default) [default for a graph:
+    /// 16,32,64,128,256].
+    #[arg(
+        long,
+        value_delimiter = ',',
+        allow_hyphen_values = true,
+        requires = "index",
+        conflicts_with = "search_k"
+    )]
+    pub ef: Vec<i64>,
     /// Threads for the batch run, the brute-force ground truth and the build (-1: one per core).
     #[arg(long, default_value_t = -1, allow_negative_numbers = true)]
     pub threads: i32,

@@ -451,3 +451,159 @@ fn value_type_f16_builds_and_converts_native_files_of_half_the_items() {
         "--format native",
     );
 }
+
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+/// A native file with a graph: `annoy bench` sweeps its beam width (`--ef`, or a default list)
+/// instead of search_k and says so in the table and the JSON; `annoy tune --ef` lists each
+/// width with its recall, the smallest reaching the target marked. `--ef` on an index without
+/// a graph, and `--search-k` on one with a graph, are refused.
+#[test]
+fn bench_and_tune_sweep_ef_on_a_graph_index() {
+    let dir = TempDir::new("graph-sweep");
+    let all = rows(2030, 8);
+    let (data, queries) = (dir.path("v.npy"), dir.path("q.fvecs"));
+    write_npy(&data, &all[..2000]);
+    write_fvecs(&queries, &all[2000..]);
+    let (graph, forest) = (dir.path("g.native"), dir.path("f.ann"));
+    build(
+        &data,
+        &graph,
+        &["--format", "native", "--graph", "--degree", "8"],
+    );
+    build(&data, &forest, &[]);
+    let bench = |index: &str, extra: &[&str]| -> Vec<String> {
+        let mut args = vec![
+            "bench",
+            "--index",
+            index,
+            "--metric",
+            "euclidean",
+            "--dim",
+            "8",
+            "--queries",
+            &queries,
+            "--data",
+            &data,
+            "--runs",
+            "1",
+        ];
+        args.extend_from_slice(extra);
+        args.iter().map(|a| a.to_string()).collect()
+    };
+
+    let args = bench(&graph, &["--ef=1,-1,200", "--json"]);
+    let doc: serde_json::Value = serde_json::from_str(run_ok(&strs(&args)).trim()).unwrap();
+    assert_eq!(doc["graph_degree"], 8, "{doc}");
+    let sweep = doc["sweep"].as_array().unwrap();
+    let efs: Vec<_> = sweep.iter().map(|s| s["ef"].as_u64().unwrap()).collect();
+    // 1 counts as k = 10; -1 is the library's default width (64, at least k).
+    assert_eq!(efs, [10, 64, 200], "{doc}");
+    assert!(sweep.iter().all(|s| s.get("search_k").is_none()), "{doc}");
+    let defaults: Vec<_> = sweep
+        .iter()
+        .map(|s| s["default"].as_bool().unwrap())
+        .collect();
+    assert_eq!(defaults, [false, true, false]);
+    let recalls: Vec<_> = sweep
+        .iter()
+        .map(|s| s["recall"].as_f64().unwrap())
+        .collect();
+    assert!(recalls[2] >= 0.95, "ef 200 over 2000 items: {doc}");
+    assert!(recalls[0] <= recalls[2], "{doc}");
+
+    let text = run_ok(&strs(&bench(&graph, &["--ef=-1,200"])));
+    assert!(
+        text.contains("a graph of degree 8") && text.contains("(default)"),
+        "{text}"
+    );
+    let header = text.lines().find(|l| l.contains("recall@10")).unwrap();
+    assert_eq!(header.split_whitespace().next(), Some("ef"), "{text}");
+    let last: Vec<&str> = text.lines().last().unwrap().split_whitespace().collect();
+    assert_eq!(last[0], "200", "{text}");
+
+    let args = bench(&graph, &["--json"]);
+    let doc: serde_json::Value = serde_json::from_str(run_ok(&strs(&args)).trim()).unwrap();
+    let efs: Vec<_> = doc["sweep"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["ef"].as_u64().unwrap())
+        .collect();
+    assert_eq!(efs, [16, 32, 64, 128, 256], "{doc}");
+
+    fails_with(
+        &strs(&bench(&graph, &["--search-k", "100"])),
+        "search_k is unused",
+    );
+    fails_with(
+        &strs(&bench(&forest, &["--ef", "64"])),
+        "--ef needs an index with a graph",
+    );
+    fails_with(
+        &strs(&bench(&graph, &["--ef=-3"])),
+        "--ef values must be at least 0",
+    );
+    fails_with(
+        &strs(&bench(&graph, &["--ef", "0"])),
+        "ef must be at least 1",
+    );
+
+    let tune = ["tune", "--index", &graph, "-k", "5", "--sample", "40"];
+    let out = run_ok(
+        &[
+            &tune[..],
+            &["--ef", "1,8,200", "--target-recall", "0.9", "--json"],
+        ]
+        .concat(),
+    );
+    let doc: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let points = doc["points"].as_array().unwrap();
+    let efs: Vec<_> = points.iter().map(|p| p["ef"].as_u64().unwrap()).collect();
+    assert_eq!(efs, [5, 8, 200], "1 counts as k = 5: {out}");
+    let chosen = doc["chosen"]["ef"].as_u64().unwrap();
+    let reaching = points
+        .iter()
+        .filter(|p| p["recall"].as_f64().unwrap() >= 0.9)
+        .map(|p| p["ef"].as_u64().unwrap());
+    assert_eq!(Some(chosen), reaching.min(), "{out}");
+    assert_eq!(doc["default"]["ef"], 64, "{out}");
+    assert_eq!(doc["graph_degree"], 8, "{out}");
+
+    let text = run_ok(&[&tune[..], &["--ef", "8,200"]].concat());
+    assert!(
+        text.contains("smallest reaching the target")
+            && text.contains("the library's default width"),
+        "{text}"
+    );
+    let header = text.lines().nth(1).unwrap();
+    assert_eq!(
+        header.split_whitespace().collect::<Vec<_>>(),
+        ["ef", "recall", "queries/s"]
+    );
+    let out = run_ok(&[&tune[..], &["--json"]].concat());
+    let doc: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let efs: Vec<_> = doc["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["ef"].as_u64().unwrap())
+        .collect();
+    assert_eq!(efs, [16, 32, 64, 128, 256], "{out}");
+    fails_with(
+        &[
+            "tune",
+            "--index",
+            &forest,
+            "--metric",
+            "euclidean",
+            "--dim",
+            "8",
+            "--ef",
+            "64",
+        ],
+        "--ef needs an index with a graph",
+    );
+}

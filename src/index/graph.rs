@@ -8,7 +8,7 @@ use crate::graph::build::build_graph;
 use crate::graph::search::{beam_search_bounded, Items};
 use crate::graph::{Graph, GraphParams};
 use crate::metric::{with_space, Space};
-use crate::query::{Filter, QueryOptions, DEFAULT_EF};
+use crate::query::{Filter, QueryOptions};
 
 /// Items the forest hands the graph search as extra entry points.
 const FOREST_SEEDS: usize = 8;
@@ -131,11 +131,10 @@ impl Index {
     ) -> Result<()> {
         let graph = self.graph.as_ref().expect("checked by the caller");
         let n = options.n;
-        let ef = match options.ef {
-            Some(0) => return Err(Error::invalid("ef must be at least 1, got 0")),
-            Some(ef) => ef.max(n),
-            None => DEFAULT_EF.max(n),
-        };
+        if options.ef == Some(0) {
+            return Err(Error::invalid("ef must be at least 1, got 0"));
+        }
+        let ef = options.beam_width();
         scratch.results.clear();
         if n == 0 {
             return Ok(());

@@ -29,6 +29,9 @@ pub struct RecallPoint {
     pub search_k: SearchK,
     /// Candidates that effort means for these queries (`n × n_trees` for the default).
     pub candidates: usize,
+    /// The beam width the graph searched with, when the index has one (it then answers every
+    /// query, and `search_k` is unused).
+    pub beam_width: Option<usize>,
     /// Recall@k against brute force, 0 to 1.
     pub recall: f64,
     /// Queries per second on one thread (the fastest of three passes).
@@ -66,6 +69,27 @@ impl Index {
     ) -> Result<RecallPoint> {
         let truth = self.truth(options, sample)?;
         self.measure(&truth, options)
+    }
+
+    /// Recall@`options.n` of the graph at each beam width of `efs` (`None`: the default), in
+    /// that order, against brute force over `sample`, computed once for them all; with the
+    /// single-thread queries per second. `options.ef` is ignored; the filter applies. Errors
+    /// as a query's: [`Error::WrongState`] without a graph (unless every width is `None`, which
+    /// then measures the forest at `options.search_k`), [`Error::InvalidArgument`] for 0.
+    pub fn estimate_recall_at_efs(
+        &self,
+        options: &QueryOptions<'_>,
+        efs: &[Option<usize>],
+        sample: RecallSample<'_>,
+    ) -> Result<Vec<RecallPoint>> {
+        let truth = self.truth(options, sample)?;
+        efs.iter()
+            .map(|&ef| {
+                let mut at = *options;
+                at.ef = ef;
+                self.measure(&truth, &at)
+            })
+            .collect()
     }
 
     /// The smallest search effort whose recall@`options.n` reaches `target` on `sample`, by
@@ -194,6 +218,7 @@ impl Index {
         Ok(RecallPoint {
             search_k: options.search_k,
             candidates: options.search_k.candidates(options.n, self.roots.len()),
+            beam_width: self.graph.is_some().then(|| options.beam_width()),
             recall: if wanted == 0 {
                 1.0
             } else {

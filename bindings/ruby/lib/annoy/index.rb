@@ -29,6 +29,8 @@ module Annoy
     SEARCH_K_DEFAULT = -1
     # Every negative search_k but -1 means no limit, as in Annoy; this is the library's name.
     SEARCH_K_UNLIMITED = -2
+    # ef: the library's default beam width for a graph search (at least n).
+    EF_DEFAULT = -1
     SIZE_MAX = 2**64 - 1
 
     class << self
@@ -228,6 +230,30 @@ module Annoy
       self
     end
 
+    # Builds a graph over the items of the built (or loaded) index, with +degree+ edges per
+    # item (0: the library's default) on +threads+ library threads (-1: one per core),
+    # releasing the GVL. Queries then search the graph, their effort set by +ef:+; the trees
+    # stay for +drop_graph+. The graph is the same for every thread count; +save_native+
+    # keeps it, +save+ (Annoy's format) writes the trees only. Returns self.
+    def build_graph(degree: 0, threads: -1)
+      degree = size_arg(degree, "graph degree")
+      threads = int32(threads, "threads")
+      write { |h| Native.call(:annoy_build_graph, h, degree, threads) }
+      self
+    end
+
+    # Drops the graph, so that queries walk the trees again (nothing to do without one).
+    # Returns self.
+    def drop_graph
+      write { |h| Native.call(:annoy_drop_graph, h) }
+      self
+    end
+
+    # The graph's edges per item, or 0 when the index has no graph (queries walk the trees).
+    def graph_degree
+      read { |h| size_of(:annoy_graph_degree, h) }
+    end
+
     # ---- files ----
 
     # Writes the built index to +path+, then serves it from that file (as +load+ would).
@@ -275,10 +301,15 @@ module Annoy
     #
     # +allow:+ (an Array of ids) or a block (called with an id, truthy to allow) restricts the
     # answer to allowed items: the best +n+ of them as the unfiltered search ranks them.
-    def nearest(vector, n, search_k: -1, include_distances: false, allow: nil, &filter)
+    #
+    # +ef:+ is the beam width for an index with a graph (+build_graph+), which then answers
+    # instead of the trees (+search_k+ is unused): nil or EF_DEFAULT for the library's
+    # default, or a width (below +n+ counts as +n+; 0 raises InvalidArgumentError). Without
+    # a graph, a width raises StateError.
+    def nearest(vector, n, search_k: -1, include_distances: false, allow: nil, ef: nil, &filter)
       buf, len = float_buffer(vector)
-      if allow || filter
-        return filtered(n, search_k, include_distances, allow, filter) do |h, opts, ids, dists, room, outn|
+      if allow || filter || ef
+        return filtered(n, search_k, ef, include_distances, allow, filter) do |h, opts, ids, dists, room, outn|
           Native.call(:annoy_query_with_options, h, nil, opts, buf, len, ids, dists, room, outn)
         end
       end
@@ -295,10 +326,10 @@ module Annoy
     end
 
     # The +n+ nearest items to stored item +id+ (see +nearest+).
-    def nearest_to_item(id, n, search_k: -1, include_distances: false, allow: nil, &filter)
+    def nearest_to_item(id, n, search_k: -1, include_distances: false, allow: nil, ef: nil, &filter)
       id = item_id(id)
-      if allow || filter
-        return filtered(n, search_k, include_distances, allow, filter) do |h, opts, ids, dists, room, outn|
+      if allow || filter || ef
+        return filtered(n, search_k, ef, include_distances, allow, filter) do |h, opts, ids, dists, room, outn|
           Native.call(:annoy_query_by_item_with_options, h, nil, opts, id, ids, dists, room, outn)
         end
       end
@@ -307,10 +338,11 @@ module Annoy
       end
     end
 
-    # Recall@k (0 to 1) of queries at +search_k+ against brute force on +sample+ stored items
-    # drawn with +seed+, and the single-thread queries per second: [recall, qps].
-    def estimate_recall(k: 10, search_k: -1, sample: 200, seed: 1, allow: nil, &filter)
-      with_options(count_arg(k), search_k_arg(search_k), allow, filter) do |opts|
+    # Recall@k (0 to 1) of queries at +search_k+ (or, with a graph, at +ef+) against brute
+    # force on +sample+ stored items drawn with +seed+, and the single-thread queries per
+    # second: [recall, qps].
+    def estimate_recall(k: 10, search_k: -1, sample: 200, seed: 1, allow: nil, ef: nil, &filter)
+      with_options(count_arg(k), search_k_arg(search_k), allow, filter, ef: ef_arg(ef)) do |opts|
         recall = FFI::MemoryPointer.new(:double)
         qps = FFI::MemoryPointer.new(:double)
         read { |h| Native.call(:annoy_estimate_recall, h, opts, nil, 0, sample, seed, recall, qps) }
@@ -343,11 +375,13 @@ module Annoy
     # releasing the GVL. Returns one result per query, each as +nearest+ returns it.
     # +allow:+ and a block filter every query as they filter +nearest+. A block runs under the
     # GVL, so with one the queries run on the calling thread and +threads+ is not used.
+    # +ef:+ as for +nearest+.
     def query_batch(vectors, n, search_k: -1, threads: -1, include_distances: false, allow: nil,
-                    &filter)
+                    ef: nil, &filter)
       rows = vectors.map { |v| to_floats(v) }
       n = count_arg(n)
       search_k = search_k_arg(search_k)
+      ef = ef_arg(ef)
       threads = int32(threads, "threads")
       read do |h|
         dim = size_of(:annoy_dim, h)
@@ -363,7 +397,7 @@ module Annoy
         ids = FFI::MemoryPointer.new(:uint32, [q * room, 1].max)
         dists = include_distances ? FFI::MemoryPointer.new(:float, [q * room, 1].max) : nil
         counts = FFI::MemoryPointer.new(:size_t, [q, 1].max)
-        with_options(n, search_k, allow, filter) do |opts|
+        with_options(n, search_k, allow, filter, ef: ef) do |opts|
           if filter
             Native.call(:annoy_query_batch_with_options_gvl, h, opts, flat, q, dim, 1, ids, dists,
                         room, counts)
@@ -501,10 +535,10 @@ module Annoy
       end
     end
 
-    # A filtered single query (see +nearest+).
-    def filtered(n, search_k, include_distances, allow, filter)
+    # A single query with options: a filter or a graph's ef (see +nearest+).
+    def filtered(n, search_k, ef, include_distances, allow, filter)
       n = count_arg(n)
-      with_options(n, search_k_arg(search_k), allow, filter) do |opts|
+      with_options(n, search_k_arg(search_k), allow, filter, ef: ef_arg(ef)) do |opts|
         read do |h|
           room = capacity(h, n)
           ids = FFI::MemoryPointer.new(:uint32, [room, 1].max)
@@ -518,13 +552,14 @@ module Annoy
       end
     end
 
-    # annoy_query_options for n, search_k, an allow-list (Array of ids) and a filter block.
-    # An exception raised by the block is raised again after the call.
-    def with_options(n, search_k, allow, filter)
+    # annoy_query_options for n, search_k, an allow-list (Array of ids), a filter block and
+    # the graph's ef. An exception raised by the block is raised again after the call.
+    def with_options(n, search_k, allow, filter, ef: EF_DEFAULT)
       opts = Native::QueryOptions.new
       Native.call(:annoy_query_options_init, opts.pointer, Native::QueryOptions.size)
       opts[:n] = n
       opts[:search_k] = search_k
+      opts[:ef] = ef
       if allow
         ids = allow.map { |i| item_id(i) }
         words = Array.new([(ids.max || 0) / 64 + 1, 1].max, 0)
@@ -590,6 +625,28 @@ module Annoy
       raise TypeError, "search_k must be an Integer, got #{search_k.class}" unless search_k.is_a?(Integer)
 
       search_k.clamp(-INT64_MAX - 1, INT64_MAX)
+    end
+
+    # nil: the library's default width (EF_DEFAULT). Every other Integer goes to the library,
+    # which reads it; one past int64 cannot be passed and is refused here.
+    def ef_arg(ef)
+      return EF_DEFAULT if ef.nil?
+      raise TypeError, "ef must be an Integer, got #{ef.class}" unless ef.is_a?(Integer)
+      unless ef.between?(-INT64_MAX - 1, INT64_MAX)
+        raise InvalidArgumentError, "ef #{ef} does not fit a 64-bit int"
+      end
+
+      ef
+    end
+
+    # A size_t argument: negative values and ones past SIZE_MAX cannot be passed.
+    def size_arg(value, what)
+      raise TypeError, "#{what} must be an Integer, got #{value.class}" unless value.is_a?(Integer)
+      unless value.between?(0, SIZE_MAX)
+        raise InvalidArgumentError, "#{what} must be between 0 and #{SIZE_MAX}, got #{value}"
+      end
+
+      value
     end
 
     def item_id(id)

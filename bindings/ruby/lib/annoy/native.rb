@@ -106,6 +106,9 @@ module Annoy
       callback :annoy_progress_fn, %i[size_t size_t pointer], :int32
       attach_function :annoy_build_with_progress,
                       %i[pointer int32 int32 annoy_progress_fn pointer pointer], :int32
+      attach_function :annoy_build_graph, %i[pointer size_t int32 pointer], :int32, blocking: true
+      attach_function :annoy_drop_graph, %i[pointer pointer], :int32
+      attach_function :annoy_graph_degree, %i[pointer pointer pointer], :int32
       attach_function :annoy_save, %i[pointer string bool pointer], :int32, blocking: true
       attach_function :annoy_load, %i[pointer string bool pointer], :int32, blocking: true
       attach_function :annoy_open, %i[string bool pointer pointer], :int32, blocking: true
@@ -126,7 +129,7 @@ module Annoy
       # annoy_query_options; fill with annoy_query_options_init(ptr, QueryOptions.size).
       class QueryOptions < FFI::Struct
         layout :size, :size_t, :n, :size_t, :search_k, :int64, :allow, :pointer,
-               :allow_words, :size_t, :filter, :pointer, :filter_data, :pointer
+               :allow_words, :size_t, :filter, :pointer, :filter_data, :pointer, :ef, :int64
       end
       callback :annoy_filter_fn, %i[uint32 pointer], :int32
       attach_function :annoy_query_options_init, %i[pointer size_t pointer], :int32

@@ -1,4 +1,4 @@
-//! The timed part of `annoy bench`: for one search_k, recall@k against the ground truth, the
+//! The timed part of `annoy bench`: for one search effort, recall@k against the ground truth, the
 //! speed of one thread asking one query at a time, and the speed of a batch spread over
 //! threads (`Index::query_batch`, as the C and binding batches run). Each speed is the best of
 //! several passes over all the queries (the first pass also warms caches and page-ins);
@@ -8,6 +8,29 @@ use crate::demo::dataset::Points;
 use crate::error::CliResult;
 use annoy::{Index, Query, QueryOptions, Scratch, SearchK};
 use std::time::Instant;
+
+/// How hard each query searches at one point of a sweep.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Effort {
+    /// The forest's candidates (`None`: Annoy's default, k × trees).
+    SearchK(Option<usize>),
+    /// The graph's beam width (`None`: the library's default).
+    Ef(Option<usize>),
+}
+
+impl Effort {
+    /// The options of a query for `k` neighbours at this effort.
+    pub fn options<'a>(self, k: usize) -> QueryOptions<'a> {
+        let options = QueryOptions::new(k);
+        match self {
+            Effort::SearchK(search_k) => {
+                options.search_k(search_k.map_or(SearchK::Default, SearchK::Limit))
+            }
+            Effort::Ef(None) => options,
+            Effort::Ef(Some(ef)) => options.ef(ef),
+        }
+    }
+}
 
 /// What is measured and how, fixed for a whole sweep.
 pub struct Setup<'a> {
@@ -19,7 +42,7 @@ pub struct Setup<'a> {
     pub runs: usize,
 }
 
-/// The numbers for one search_k.
+/// The numbers for one effort.
 pub struct Measured {
     /// Found true neighbours over wanted ones, all queries together (NaN: no truth at all).
     pub recall: f64,
@@ -51,17 +74,14 @@ impl Buffers {
     }
 }
 
-/// Measures `search_k` (`None`: Annoy's default).
-pub fn measure(
-    setup: &Setup<'_>,
-    search_k: Option<usize>,
-    buffers: &mut Buffers,
-) -> CliResult<Measured> {
+/// Measures one effort.
+pub fn measure(setup: &Setup<'_>, effort: Effort, buffers: &mut Buffers) -> CliResult<Measured> {
+    let options = effort.options(setup.k);
     let mut single_seconds = f64::INFINITY;
     for _ in 0..setup.runs {
         single_seconds = single_seconds.min(single_pass(
             setup,
-            search_k,
+            &options,
             &mut buffers.scratch,
             &mut buffers.found,
         )?);
@@ -69,7 +89,7 @@ pub fn measure(
     let recall = recall(&buffers.found, setup.truth);
     let mut batch_seconds = f64::INFINITY;
     for _ in 0..setup.runs {
-        batch_seconds = batch_seconds.min(batch_pass(setup, search_k, buffers)?);
+        batch_seconds = batch_seconds.min(batch_pass(setup, &options, buffers)?);
     }
     Ok(Measured {
         recall,
@@ -81,16 +101,15 @@ pub fn measure(
 /// All queries in order on this thread; the ids found go to `found`.
 fn single_pass(
     setup: &Setup<'_>,
-    search_k: Option<usize>,
+    options: &QueryOptions<'_>,
     scratch: &mut Scratch,
     found: &mut [Vec<u32>],
 ) -> CliResult<f64> {
     let started = Instant::now();
     for (q, out) in found.iter_mut().enumerate() {
-        let neighbors = setup.index.query_with(
+        let neighbors = setup.index.query_with_options(
             Query::Vector(setup.queries.row(q)),
-            setup.k,
-            search_k,
+            options,
             scratch,
         )?;
         out.clear();
@@ -100,13 +119,15 @@ fn single_pass(
 }
 
 /// All queries as one batch over the buffers' threads.
-fn batch_pass(setup: &Setup<'_>, search_k: Option<usize>, buffers: &mut Buffers) -> CliResult<f64> {
-    let options =
-        QueryOptions::new(setup.k).search_k(search_k.map_or(SearchK::Default, SearchK::Limit));
+fn batch_pass(
+    setup: &Setup<'_>,
+    options: &QueryOptions<'_>,
+    buffers: &mut Buffers,
+) -> CliResult<f64> {
     let started = Instant::now();
     setup.index.query_batch(
         &setup.queries.values,
-        &options,
+        options,
         buffers.threads,
         &mut buffers.batch_ids,
         None,
@@ -132,6 +153,17 @@ fn recall(found: &[Vec<u32>], truth: &[Vec<u32>]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn efforts_set_their_own_option_only() {
+        let k = Effort::SearchK(Some(500)).options(10);
+        assert_eq!((k.search_k, k.ef), (SearchK::Limit(500), None));
+        let d = Effort::SearchK(None).options(10);
+        assert_eq!((d.search_k, d.ef), (SearchK::Default, None));
+        let e = Effort::Ef(Some(40)).options(10);
+        assert_eq!((e.search_k, e.ef), (SearchK::Default, Some(40)));
+        assert_eq!(Effort::Ef(None).options(10).ef, None);
+    }
 
     #[test]
     fn recall_counts_hits_over_all_queries() {

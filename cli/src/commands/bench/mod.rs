@@ -1,7 +1,8 @@
-//! `annoy bench`: recall@k and queries per second over a sweep of search_k, for a saved index
-//! and a file of queries, or for the built-in dataset (built, saved and mapped back here).
+//! `annoy bench`: recall@k and queries per second over a sweep of search_k (or, for an index
+//! with a graph, of its beam width ef), for a saved index and a file of queries, or for the
+//! built-in dataset (built, saved and mapped back here).
 //!
-//! For each search_k: recall@k against the ground truth; queries per second on one thread,
+//! For each effort: recall@k against the ground truth; queries per second on one thread,
 //! one query at a time with a reused `Scratch`; and queries per second of a batch over
 //! `--threads` threads, each with its own `Scratch`. Speeds are the best of `--runs` passes.
 //! Mean candidates per query are not reported: the library does not expose the count.
@@ -16,12 +17,15 @@ use crate::demo::{self, brute_force, dataset::Points, TempFile};
 use crate::error::{CliError, CliResult};
 use crate::{index_file, input, numbers, progress};
 use annoy::{Index, Metric};
+use measure::Effort;
 use report::{Build, IndexFacts, Report, Source, Step, Truth};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// search_k values measured when none are given, after Annoy's default (k × trees).
 const DEFAULT_SEARCH_KS: [usize; 3] = [1_000, 10_000, 100_000];
+/// Beam widths measured for an index with a graph when none are given (also by `annoy tune`).
+pub(crate) const DEFAULT_EFS: [usize; 5] = [16, 32, 64, 128, 256];
 const DATASET_METRIC: &str = "angular";
 const DATASET_DIM: usize = 64;
 
@@ -45,7 +49,8 @@ pub fn run(args: &BenchArgs) -> CliResult<()> {
         return Err(CliError::new("--runs must be at least 1"));
     }
     let threads = thread_count(args.threads)?;
-    let requested = requested_search_ks(&args.search_k)?;
+    let requested_search_ks = requested_efforts(&args.search_k, "--search-k")?;
+    let requested_efs = requested_efforts(&args.ef, "--ef")?;
     // Without --json, lines are printed as their numbers arrive.
     let say = |text: &str| if args.json { Ok(()) } else { print(text) };
 
@@ -62,7 +67,34 @@ pub fn run(args: &BenchArgs) -> CliResult<()> {
         points,
         _file,
     } = opened;
-    let search_ks = requested.unwrap_or_else(|| default_search_ks(args.k, &index));
+    let efforts = match (index.graph_degree(), requested_efs, requested_search_ks) {
+        (None, Some(_), _) => {
+            return Err(CliError::new(
+                "--ef needs an index with a graph (annoy build --graph --format native); \
+                 this one has none",
+            ))
+        }
+        (Some(_), _, Some(_)) => {
+            return Err(CliError::new(
+                "the index has a graph, which answers every query: search_k is unused; \
+                 measure its beam width with --ef",
+            ))
+        }
+        (Some(_), efs, None) => efs
+            .unwrap_or_else(|| DEFAULT_EFS.map(Some).to_vec())
+            .into_iter()
+            .map(Effort::Ef)
+            .collect::<Vec<_>>(),
+        (None, None, search_ks) => search_ks
+            .unwrap_or_else(|| default_search_ks(args.k, &index))
+            .into_iter()
+            .map(Effort::SearchK)
+            .collect(),
+    };
+    let column = match efforts.first() {
+        Some(Effort::Ef(_)) => "ef",
+        _ => "search_k",
+    };
     let threads = threads.min(queries.len());
 
     let spinner = progress::spinner("computing the ground truth");
@@ -79,6 +111,7 @@ pub fn run(args: &BenchArgs) -> CliResult<()> {
         truth_seconds: started.elapsed().as_secs_f64(),
         threads,
         runs: args.runs,
+        column,
         sweep: Vec::new(),
     };
     say(&report.truth_text())?;
@@ -93,15 +126,20 @@ pub fn run(args: &BenchArgs) -> CliResult<()> {
     };
     let mut buffers = measure::Buffers::new(&setup, threads);
     let default_search_k = args.k.saturating_mul(index.n_trees());
-    let bar = progress::sweep_bar(search_ks.len() as u64);
+    let bar = progress::sweep_bar(efforts.len() as u64);
     let swept = (|| -> CliResult<()> {
-        for search_k in search_ks {
-            let step_k = search_k.unwrap_or(default_search_k);
-            bar.set_message(format!("search_k {step_k}"));
+        for effort in efforts {
+            let (value, default) = match effort {
+                Effort::SearchK(search_k) => {
+                    (search_k.unwrap_or(default_search_k), search_k.is_none())
+                }
+                Effort::Ef(ef) => (effort.options(args.k).beam_width(), ef.is_none()),
+            };
+            bar.set_message(format!("{column} {value}"));
             let step = Step {
-                search_k: step_k,
-                default: search_k.is_none(),
-                measured: measure::measure(&setup, search_k, &mut buffers)?,
+                value,
+                default,
+                measured: measure::measure(&setup, effort, &mut buffers)?,
             };
             bar.suspend(|| say(&report.row_text(&step)))?;
             report.sweep.push(step);
@@ -148,6 +186,7 @@ fn open_index(args: &BenchArgs, path: &Path) -> CliResult<Opened> {
         index_size: index_file::file_size(path)?,
         load_seconds,
         prefault: args.prefault,
+        graph_degree: index.graph_degree(),
     };
     Ok(Opened {
         index,
@@ -188,6 +227,7 @@ fn build_dataset(args: &BenchArgs, threads: usize) -> CliResult<Opened> {
         index_size,
         load_seconds,
         prefault: false,
+        graph_degree: index.graph_degree(),
     };
     Ok(Opened {
         index,
@@ -256,9 +296,12 @@ pub(crate) fn read_points(path: &Path, dim: usize, metric: Metric) -> CliResult<
     Ok(Points { dim, values })
 }
 
-/// The search_k values given on the command line (`None` inside: Annoy's default, k × trees);
-/// `None` when none were given.
-fn requested_search_ks(given: &[i64]) -> CliResult<Option<Vec<Option<usize>>>> {
+/// The search_k or ef values given to `flag` on the command line (`None` inside: -1, the
+/// default); `None` when none were given.
+pub(crate) fn requested_efforts(
+    given: &[i64],
+    flag: &str,
+) -> CliResult<Option<Vec<Option<usize>>>> {
     if given.is_empty() {
         return Ok(None);
     }
@@ -268,7 +311,7 @@ fn requested_search_ks(given: &[i64]) -> CliResult<Option<Vec<Option<usize>>>> {
             -1 => Ok(None),
             v => usize::try_from(v).map(Some).map_err(|_| {
                 CliError::new(format!(
-                    "--search-k values must be at least 0 (or -1 for the default), got {v}"
+                    "{flag} values must be at least 0 (or -1 for the default), got {v}"
                 ))
             }),
         })

@@ -35,10 +35,10 @@ pub enum Truth {
     Dataset,
 }
 
-/// One search_k of the sweep.
+/// One effort of the sweep.
 pub struct Step {
-    /// The search_k used (Annoy's default worked out when `default`).
-    pub search_k: usize,
+    /// The search_k or beam width used (the default worked out when `default`).
+    pub value: usize,
     pub default: bool,
     pub measured: Measured,
 }
@@ -53,6 +53,8 @@ pub struct IndexFacts {
     pub index_size: u64,
     pub load_seconds: f64,
     pub prefault: bool,
+    /// The graph's edges per item, when the index has one (queries then search it).
+    pub graph_degree: Option<usize>,
 }
 
 pub struct Report {
@@ -66,6 +68,8 @@ pub struct Report {
     /// Threads of the batch runs and of the brute force.
     pub threads: usize,
     pub runs: usize,
+    /// What the sweep varies: "search_k", or "ef" for an index with a graph.
+    pub column: &'static str,
     pub sweep: Vec<Step>,
 }
 
@@ -86,9 +90,13 @@ impl IndexFacts {
             },
             self.load_seconds * 1e3
         );
+        let graph = match self.graph_degree {
+            Some(degree) => format!(", a graph of degree {degree}"),
+            None => String::new(),
+        };
         match &self.source {
             Source::File(path) => format!(
-                "index: {}: {} items, {} trees, {}, {}-d, {size}; {load}\n",
+                "index: {}: {} items, {} trees{graph}, {}, {}-d, {size}; {load}\n",
                 path.display(),
                 self.items,
                 self.trees,
@@ -143,7 +151,7 @@ impl Report {
         format!(
             "queries per second: the best of {} over all queries\n{:>10}  {:>10}  {:>12}  {:>w$}\n",
             runs(self.runs),
-            "search_k",
+            self.column,
             format!("recall@{}", self.k),
             "q/s 1 thread",
             batch,
@@ -163,7 +171,7 @@ impl Report {
         let w = format!("q/s {} threads", self.threads).len().max(12);
         format!(
             "{:>10}  {recall:>10}  {:>12.0}  {:>w$.0}{note}\n",
-            step.search_k,
+            step.value,
             self.qps(m.single_seconds),
             self.qps(m.batch_seconds),
         )
@@ -204,7 +212,7 @@ impl Report {
         let sweep = json::array(self.sweep.iter().map(|step| {
             let m = &step.measured;
             json::object(&[
-                ("search_k", step.search_k.to_string()),
+                (self.column, step.value.to_string()),
                 ("default", step.default.to_string()),
                 ("recall", json::float(m.recall)),
                 ("qps_single", json::float(self.qps(m.single_seconds))),
@@ -220,6 +228,10 @@ impl Report {
             ("dim", facts.dim.to_string()),
             ("items", facts.items.to_string()),
             ("trees", facts.trees.to_string()),
+            (
+                "graph_degree",
+                facts.graph_degree.map_or_else(null, |d| d.to_string()),
+            ),
             ("build_seconds", build_seconds),
             ("build_threads", build_threads),
             ("index_size", facts.index_size.to_string()),
