@@ -153,6 +153,19 @@ int main(void) {
         OK(annoy_query_with_options, reopened, NULL, &opts, v, DIM, ids2, NULL, K, &got2);
         CHECK(got == got2 && memcmp(ids, ids2, sizeof ids) == 0);
     }
+    /* tuning a graph tunes its beam width: at least n, reaching the target, and the recall
+       annoy_estimate_recall measures at that width */
+    int64_t effort = 0;
+    double tuned_recall = 0, measured = 0;
+    opts.n = K;
+    OK(annoy_tune, reopened, &opts, 0.99, queries, n_queries, 0, 0, &effort, &tuned_recall,
+       NULL);
+    CHECK_MSG(effort >= (int64_t)K && tuned_recall >= 0.99, "ef %lld recall %.3f",
+              (long long)effort, tuned_recall);
+    opts.ef = effort;
+    OK(annoy_estimate_recall, reopened, &opts, queries, n_queries, 0, 0, &measured, NULL);
+    CHECK(measured == tuned_recall);
+    opts.ef = 64;
     annoy_free(reopened);
     /* the graph's adjacency is the file's last section: cuts in it are corrupt */
     annoy_index *cut = NULL;

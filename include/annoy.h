@@ -709,11 +709,14 @@ enum annoy_status annoy_estimate_recall(const struct annoy_index *index,
                                         double *out_qps,
                                         struct annoy_error **err);
 
-// The smallest `search_k` whose recall@`options->n` reaches `target` (0 to 1) on the sample
-// (as in `annoy_estimate_recall`; `options->search_k` is ignored). Writes it to
-// `*out_search_k` (`ANNOY_SEARCH_K_UNLIMITED` when only an unlimited search reaches it, or
-// when none does: then `*out_recall` is below `target`), its recall to `*out_recall` and,
-// unless NULL, its queries per second to `*out_qps`.
+// The smallest search effort whose recall@`options->n` reaches `target` (0 to 1) on the
+// sample (as in `annoy_estimate_recall`; `options->search_k` and `options->ef` are ignored).
+// The effort is the one that answers the index's queries: for an index without a graph, a
+// `search_k`, written to `*out_effort` (`ANNOY_SEARCH_K_UNLIMITED` when only an unlimited
+// search reaches it, or when none does: then `*out_recall` is below `target`); for an index
+// with a graph (`annoy_build_graph`), the beam width `ef` (the widest tried, every item,
+// when none reaches it). Its recall goes to `*out_recall` and, unless NULL, its queries per
+// second to `*out_qps`.
 //
 // Errors: as `annoy_estimate_recall`, plus `ANNOY_E_INVALID_ARGUMENT` for a target outside
 // 0..1. Outputs unchanged on failure. Thread-safe on a built or loaded index.
@@ -724,7 +727,7 @@ enum annoy_status annoy_tune(const struct annoy_index *index,
                              size_t n_queries,
                              size_t n_sample,
                              uint64_t seed,
-                             int64_t *out_search_k,
+                             int64_t *out_effort,
                              double *out_recall,
                              double *out_qps,
                              struct annoy_error **err);

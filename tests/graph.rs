@@ -356,3 +356,33 @@ fn recall_at_efs_matches_estimate_recall_at_each_width() {
         .unwrap();
     assert_eq!(forest[0].beam_width, None);
 }
+
+/// On an index with a graph `tune` tunes the beam width (the forest's `search_k` answers
+/// nothing there): from n up, the chosen width reaches the target (recall 1.0, which this
+/// data reaches past ef 20), the one below it does not, and `estimate_recall` agrees.
+#[test]
+fn tune_searches_beam_widths_on_a_graph() {
+    let (mut index, data) = graph_index(&recipes()[0], 1);
+    let sample = RecallSample::Queries(&data.queries.concat());
+    let options = QueryOptions::new(10);
+    let tuning = index.tune(&options, 1.0, sample).unwrap();
+    let best = *tuning.best().expect("some width reaches 1.0");
+    let width = best.beam_width.expect("a graph tunes its beam width");
+    assert!(best.recall >= 1.0);
+    let widths: Vec<usize> = tuning
+        .points
+        .iter()
+        .map(|p| p.beam_width.unwrap())
+        .collect();
+    assert!(widths.windows(2).all(|w| w[0] < w[1]), "{widths:?}");
+    assert_eq!(widths[0], 10, "starts at n");
+    if let Some(below) = tuning.chosen.and_then(|c| c.checked_sub(1)) {
+        assert!(tuning.points[below].recall < 1.0);
+    }
+    let again = index.estimate_recall(&options.ef(width), sample).unwrap();
+    assert_eq!(again.recall, best.recall);
+    // Without the graph the same call tunes search_k again.
+    index.drop_graph();
+    let forest = index.tune(&options, 0.5, sample).unwrap();
+    assert!(forest.points.iter().all(|p| p.beam_width.is_none()));
+}

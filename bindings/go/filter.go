@@ -167,7 +167,8 @@ func (idx *Index) EstimateRecall(k, searchK int, filter Filter, sample int, seed
 
 // Tune returns the smallest searchK whose recall@k under filter reaches target on sample
 // stored items (UnlimitedSearchK when only an unlimited search does, or none: then recall is
-// below target), with its recall.
+// below target), with its recall. On an index with a graph the effort tuned is the beam
+// width, and the first result is that ef.
 func (idx *Index) Tune(k int, target float64, filter Filter, sample int, seed uint64) (searchK int, recall float64, err error) {
 	if k < 0 || sample < 0 {
 		return 0, 0, errInvalid("k and sample must not be negative")

@@ -682,11 +682,14 @@ pub extern "C" fn annoy_estimate_recall(
     })
 }
 
-/// The smallest `search_k` whose recall@`options->n` reaches `target` (0 to 1) on the sample
-/// (as in `annoy_estimate_recall`; `options->search_k` is ignored). Writes it to
-/// `*out_search_k` (`ANNOY_SEARCH_K_UNLIMITED` when only an unlimited search reaches it, or
-/// when none does: then `*out_recall` is below `target`), its recall to `*out_recall` and,
-/// unless NULL, its queries per second to `*out_qps`.
+/// The smallest search effort whose recall@`options->n` reaches `target` (0 to 1) on the
+/// sample (as in `annoy_estimate_recall`; `options->search_k` and `options->ef` are ignored).
+/// The effort is the one that answers the index's queries: for an index without a graph, a
+/// `search_k`, written to `*out_effort` (`ANNOY_SEARCH_K_UNLIMITED` when only an unlimited
+/// search reaches it, or when none does: then `*out_recall` is below `target`); for an index
+/// with a graph (`annoy_build_graph`), the beam width `ef` (the widest tried, every item,
+/// when none reaches it). Its recall goes to `*out_recall` and, unless NULL, its queries per
+/// second to `*out_qps`.
 ///
 /// Errors: as `annoy_estimate_recall`, plus `ANNOY_E_INVALID_ARGUMENT` for a target outside
 /// 0..1. Outputs unchanged on failure. Thread-safe on a built or loaded index.
@@ -699,7 +702,7 @@ pub extern "C" fn annoy_tune(
     n_queries: usize,
     n_sample: usize,
     seed: u64,
-    out_search_k: *mut i64,
+    out_effort: *mut i64,
     out_recall: *mut f64,
     out_qps: *mut f64,
     err: *mut *mut AnnoyError,
@@ -707,23 +710,16 @@ pub extern "C" fn annoy_tune(
     boundary(err, || {
         let index = index_ref(index)?;
         let options = read_options(options)?;
-        let out_search_k = out(out_search_k, "out_search_k")?;
+        let out_effort = out(out_effort, "out_effort")?;
         let out_recall = out(out_recall, "out_recall")?;
         let sample = sample(index, queries, n_queries, n_sample, seed)?;
         with_options(&options, |core| {
             let tuning = index.tune(core, target, sample)?;
-            let point = tuning
-                .best()
-                .or(tuning.points.last())
-                .copied()
+            let (effort, point) = tuning
+                .effort()
                 .ok_or_else(|| Failure(ANNOY_E_PANIC, "tuning measured nothing".into()))?;
-            *out_search_k = match point.search_k {
-                SearchK::Limit(k) if tuning.chosen.is_some() => {
-                    i64::try_from(k).unwrap_or(ANNOY_SEARCH_K_UNLIMITED)
-                }
-                _ => ANNOY_SEARCH_K_UNLIMITED,
-            };
-            write_point(&point, out_recall, out_qps);
+            *out_effort = effort;
+            write_point(point, out_recall, out_qps);
             Ok(())
         })
     })

@@ -51,6 +51,20 @@ impl Tuning {
     pub fn best(&self) -> Option<&RecallPoint> {
         self.chosen.map(|i| &self.points[i])
     }
+
+    /// The effort to query with, as one integer, and its point: on a graph the beam width
+    /// (the widest tried when none reached the target); on the forest `search_k` in Annoy's
+    /// convention ([`SearchK::to_annoy`]), -2 (unlimited) when only an unlimited search
+    /// reached the target or none did. `None` when nothing was measured.
+    pub fn effort(&self) -> Option<(i64, &RecallPoint)> {
+        let point = self.best().or(self.points.last())?;
+        let effort = match (point.beam_width, point.search_k) {
+            (Some(width), _) => i64::try_from(width).unwrap_or(i64::MAX),
+            (None, SearchK::Limit(k)) if self.chosen.is_some() => SearchK::Limit(k).to_annoy(),
+            _ => SearchK::Unlimited.to_annoy(),
+        };
+        Some((effort, point))
+    }
 }
 
 /// The sample's queries with their true neighbours, prepared once for many efforts.
@@ -93,9 +107,12 @@ impl Index {
     }
 
     /// The smallest search effort whose recall@`options.n` reaches `target` on `sample`, by
-    /// doubling the effort from `n` candidates until it does (an unlimited search last), then
-    /// halving the gap between the last effort short of the target and the first to reach it
-    /// until they are within 5%. `options.search_k` is ignored; the filter applies.
+    /// doubling the effort from `n` until it does (the largest effort last), then halving the
+    /// gap between the last effort short of the target and the first to reach it until they
+    /// are within 5%. The effort is the one that answers the index's queries: the graph's
+    /// beam width when it has a graph (up to every item), otherwise the forest's `search_k`
+    /// (up to an unlimited search). `options.search_k` and `options.ef` are ignored; the
+    /// filter applies.
     pub fn tune(
         &self,
         options: &QueryOptions<'_>,
@@ -108,45 +125,26 @@ impl Index {
             )));
         }
         let truth = self.truth(options, sample)?;
-        let at = |k: SearchK| self.measure(&truth, &options.search_k(k));
-        // Past this every tree has been walked to the end: the same as unlimited.
-        let full = self.n_items.saturating_mul(self.roots.len()).max(1);
-        let mut points = Vec::new();
-        let mut low = 0usize;
-        let mut k = options.n.max(1);
-        let high = loop {
-            let point = if k >= full {
-                at(SearchK::Unlimited)?
-            } else {
-                at(SearchK::Limit(k))?
-            };
-            points.push(point);
-            if point.recall >= target {
-                break Some(k.min(full));
-            }
-            if k >= full {
-                break None;
-            }
-            low = k;
-            k = k.saturating_mul(2);
+        let start = options.n.max(1);
+        let mut points = if self.graph.is_some() {
+            let widest = self.n_items.max(start);
+            // Widths below n search as n: the bisection stays at or above it.
+            search_efforts(start, start, widest, target, |w| {
+                self.measure(&truth, &options.ef(w))
+            })?
+        } else {
+            // Past this every tree has been walked to the end: the same as unlimited.
+            let full = self.n_items.saturating_mul(self.roots.len()).max(1);
+            search_efforts(1, start, full, target, |k| {
+                let k = if k >= full {
+                    SearchK::Unlimited
+                } else {
+                    SearchK::Limit(k)
+                };
+                self.measure(&truth, &options.search_k(k))
+            })?
         };
-        let Some(mut high) = high else {
-            return Ok(Tuning {
-                points,
-                chosen: None,
-            });
-        };
-        while high - low > 1 && (high - low) as f64 > 0.05 * high as f64 {
-            let mid = low + (high - low) / 2;
-            let point = at(SearchK::Limit(mid))?;
-            points.push(point);
-            if point.recall >= target {
-                high = mid;
-            } else {
-                low = mid;
-            }
-        }
-        points.sort_by_key(|p| p.candidates);
+        points.sort_by_key(|p| (p.beam_width, p.candidates));
         let chosen = points.iter().position(|p| p.recall >= target);
         Ok(Tuning { points, chosen })
     }
@@ -227,4 +225,42 @@ impl Index {
             qps: truth.queries.len() as f64 / seconds.max(1e-9),
         })
     }
+}
+
+/// The points `at` measured while looking for the smallest effort, between `smallest` and
+/// `largest`, whose recall reaches `target`: doubling from `start`, then bisecting (see
+/// [`Index::tune`]), in the order measured.
+fn search_efforts(
+    smallest: usize,
+    start: usize,
+    largest: usize,
+    target: f64,
+    at: impl Fn(usize) -> Result<RecallPoint>,
+) -> Result<Vec<RecallPoint>> {
+    let mut points = Vec::new();
+    let mut low = smallest - 1;
+    let mut effort = start.min(largest);
+    let mut high = loop {
+        let point = at(effort)?;
+        points.push(point);
+        if point.recall >= target {
+            break effort;
+        }
+        if effort >= largest {
+            return Ok(points);
+        }
+        low = effort;
+        effort = effort.saturating_mul(2).min(largest);
+    };
+    while high - low > 1 && (high - low) as f64 > 0.05 * high as f64 {
+        let mid = low + (high - low) / 2;
+        let point = at(mid)?;
+        points.push(point);
+        if point.recall >= target {
+            high = mid;
+        } else {
+            low = mid;
+        }
+    }
+    Ok(points)
 }

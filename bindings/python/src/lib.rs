@@ -698,7 +698,8 @@ impl NativeIndex {
 
     /// The smallest search_k whose recall@k reaches `target_recall` on `sample` stored
     /// items: ``(search_k, recall, qps)``; search_k is -2 (unlimited) when only an unlimited
-    /// search reaches it, or none does (recall is then below the target).
+    /// search reaches it, or none does (recall is then below the target). On an index with
+    /// a graph the effort tuned is the beam width: the first element is then that ef.
     #[pyo3(signature = (target_recall=0.9, k=None, sample=200, seed=1, *, allow=None, filter=None))]
     #[allow(clippy::too_many_arguments)]
     fn tune(
@@ -738,23 +739,15 @@ impl NativeIndex {
             return Err(raised);
         }
         let tuning = tuned.map_err(|e| e.into_py(py, None))?;
-        let point = tuning
-            .best()
-            .or(tuning.points.last())
-            .copied()
-            .ok_or_else(|| {
-                raise(
-                    py,
-                    Class::Panic,
-                    "tuning measured nothing",
-                    Some(Status::Panic),
-                )
-            })?;
-        let search_k = match point.search_k {
-            SearchK::Limit(k) if tuning.chosen.is_some() => i64::try_from(k).unwrap_or(-2),
-            _ => -2,
-        };
-        Ok((search_k, point.recall, point.qps))
+        let (effort, point) = tuning.effort().ok_or_else(|| {
+            raise(
+                py,
+                Class::Panic,
+                "tuning measured nothing",
+                Some(Status::Panic),
+            )
+        })?;
+        Ok((effort, point.recall, point.qps))
     }
 
     /// Checks the index: every checksum of a native file (any changed byte is found), the

@@ -352,7 +352,8 @@ module Annoy
 
     # The smallest search_k whose recall@k reaches +target_recall+ on +sample+ stored items:
     # [search_k, recall, qps]; search_k is SEARCH_K_UNLIMITED when only an unlimited search
-    # reaches it, or none does (recall is then below the target).
+    # reaches it, or none does (recall is then below the target). On an index with a graph the
+    # effort tuned is the beam width: the first element is then that ef.
     def tune(target_recall = 0.9, k: 10, sample: 200, seed: 1, allow: nil, &filter)
       with_options(count_arg(k), SEARCH_K_DEFAULT, allow, filter) do |opts|
         sk = FFI::MemoryPointer.new(:int64)
