@@ -36,7 +36,9 @@ fn main() {
     assert_eq!(dim, qdim);
     let threads: i32 = args.get(3).map_or(1, |s| s.parse().unwrap());
     let degree: usize = args.get(4).map_or(32, |s| s.parse().unwrap());
-    let knn: usize = args.get(5).map_or(32, |s| s.parse().unwrap());
+    let knn: usize = args
+        .get(5)
+        .map_or(GraphParams::for_degree(degree).knn, |s| s.parse().unwrap());
     let n = base.len() / dim;
     let mut index = Index::new(dim, Metric::Angular).unwrap();
     for (i, v) in base.chunks_exact(dim).enumerate() {
@@ -55,6 +57,9 @@ fn main() {
     }
     index.build_graph(params, threads).unwrap();
     let graph_s = t.elapsed().as_secs_f64();
+    let (header, adjacency) = index.graph_sections().expect("a graph");
+    let hash = xxhash_rust::xxh3::xxh3_64(&[header, adjacency].concat());
+    println!("graph sections xxh3 {hash:016x}");
     println!("n {n} dim {dim} threads {threads} degree {degree} knn {knn}: forest(1 tree) {forest_s:.2}s graph {graph_s:.2}s");
     // Exact neighbours by brute force (the vectors are unit length: cosine order).
     let nq = queries.len() / dim;
