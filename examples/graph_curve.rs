@@ -1,6 +1,7 @@
 //! Recall@10 against queries per second for the graph on an `.npy` base and query set
 //! (float32, 2-d): `cargo run --release --example graph_curve -- BASE.npy QUERIES.npy
-//! [THREADS] [DEGREE] [KNN] [ROUNDS] [SEED_TREES]`. Prints build times and one line per beam width.
+//! [THREADS] [DEGREE] [KNN] [ROUNDS] [SEED_TREES]`. Prints build times and one line per beam width;
+//! with `-` for the queries it only builds (for timing builds alone).
 
 use annoy::{GraphParams, Index, Metric, Query, QueryOptions, Scratch};
 use std::time::Instant;
@@ -32,11 +33,17 @@ fn read_npy(path: &str) -> (Vec<f32>, usize) {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let (base, dim) = read_npy(&args[1]);
-    let (queries, qdim) = read_npy(&args[2]);
+    let (queries, qdim) = if args[2] == "-" {
+        (Vec::new(), dim)
+    } else {
+        read_npy(&args[2])
+    };
     assert_eq!(dim, qdim);
     let threads: i32 = args.get(3).map_or(1, |s| s.parse().unwrap());
     let degree: usize = args.get(4).map_or(32, |s| s.parse().unwrap());
-    let knn: usize = args.get(5).map_or(32, |s| s.parse().unwrap());
+    let knn: usize = args
+        .get(5)
+        .map_or(GraphParams::for_degree(degree).knn, |s| s.parse().unwrap());
     let n = base.len() / dim;
     let mut index = Index::new(dim, Metric::Angular).unwrap();
     for (i, v) in base.chunks_exact(dim).enumerate() {
@@ -55,7 +62,13 @@ fn main() {
     }
     index.build_graph(params, threads).unwrap();
     let graph_s = t.elapsed().as_secs_f64();
+    let (header, adjacency) = index.graph_sections().expect("a graph");
+    let hash = xxhash_rust::xxh3::xxh3_64(&[header, adjacency].concat());
+    println!("graph sections xxh3 {hash:016x}");
     println!("n {n} dim {dim} threads {threads} degree {degree} knn {knn}: forest(1 tree) {forest_s:.2}s graph {graph_s:.2}s");
+    if queries.is_empty() {
+        return;
+    }
     // Exact neighbours by brute force (the vectors are unit length: cosine order).
     let nq = queries.len() / dim;
     let truth: Vec<Vec<u32>> = queries

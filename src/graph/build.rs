@@ -6,7 +6,7 @@ use super::{EntryTree, Graph, GraphParams, LEAF, NO_EDGE};
 use crate::metric::Space;
 use crate::random::{tree_seed, Kiss64};
 use rayon::prelude::*;
-use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
 
 /// A candidate neighbour: its internal distance, its id, and whether NN-descent has yet to
@@ -16,6 +16,8 @@ struct Candidate {
     distance: f32,
     id: u32,
     fresh: bool,
+    /// The NN-descent round that added it (0: the seeding).
+    added: u16,
 }
 
 /// `(distance, id)` as one ordered key: lists are sets in this total order.
@@ -35,38 +37,50 @@ pub(crate) fn ordered(x: f32) -> u32 {
     }
 }
 
-/// One item's bounded candidate list, nearest first, and its worst key while full (so other
-/// threads can skip hopeless candidates without the lock).
-struct List {
-    members: Mutex<Vec<Candidate>>,
-    /// `ordered(worst distance)` once full, `u32::MAX` before.
-    worst: AtomicU32,
+/// Every item's bounded candidate list, nearest first, and its worst key while full, kept
+/// apart in one dense array so that other threads skip hopeless candidates without the
+/// list's lock and without touching its members.
+struct Lists {
+    members: Vec<Mutex<Vec<Candidate>>>,
+    /// Per item, `ordered(worst distance)` once full, `u32::MAX` before.
+    worst: Vec<AtomicU32>,
+    capacity: usize,
 }
 
-impl List {
-    fn new(capacity: usize) -> List {
-        List {
-            members: Mutex::new(Vec::with_capacity(capacity + 1)),
-            worst: AtomicU32::new(u32::MAX),
+impl Lists {
+    fn new(n_items: usize, capacity: usize) -> Lists {
+        Lists {
+            members: (0..n_items)
+                .map(|_| Mutex::new(Vec::with_capacity(capacity + 1)))
+                .collect(),
+            worst: (0..n_items).map(|_| AtomicU32::new(u32::MAX)).collect(),
+            capacity,
         }
     }
 
-    /// Inserts `(distance, id)` unless present or worse than every member of a full list.
-    /// The members after any set of insertions are the best `capacity` of all inserted, in
-    /// whatever order they came: the result does not depend on thread timing.
-    fn insert(&self, distance: f32, id: u32, capacity: usize) -> bool {
-        if ordered(distance) > self.worst.load(Ordering::Relaxed) {
-            return false;
+    fn lock(&self, i: usize) -> std::sync::MutexGuard<'_, Vec<Candidate>> {
+        self.members[i].lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Inserts `(distance, id)` into item `i`'s list unless present or worse than every
+    /// member of a full list. The members after any set of insertions are the best
+    /// `capacity` of all inserted, in whatever order they came: the result does not depend
+    /// on thread timing.
+    #[inline]
+    fn insert(&self, i: usize, distance: f32, id: u32, added: u16) {
+        if ordered(distance) > self.worst[i].load(Ordering::Relaxed) {
+            return;
         }
         let k = key(distance, id);
-        let mut m = self.members.lock().unwrap_or_else(|e| e.into_inner());
+        let mut m = self.lock(i);
+        let capacity = self.capacity;
         if m.len() >= capacity && k >= key(m[m.len() - 1].distance, m[m.len() - 1].id) {
-            return false;
+            return;
         }
         let at = m.partition_point(|c| key(c.distance, c.id) < k);
         // A duplicate has the same key, so it sits at `at`.
         if m.get(at).is_some_and(|c| c.id == id) {
-            return false;
+            return;
         }
         m.insert(
             at,
@@ -74,20 +88,22 @@ impl List {
                 distance,
                 id,
                 fresh: true,
+                added,
             },
         );
         if m.len() > capacity {
             m.pop();
         }
         if m.len() >= capacity {
-            self.worst
-                .store(ordered(m[m.len() - 1].distance), Ordering::Relaxed);
+            self.worst[i].store(ordered(m[m.len() - 1].distance), Ordering::Relaxed);
         }
-        true
     }
 
-    fn take(self) -> Vec<Candidate> {
-        self.members.into_inner().unwrap_or_else(|e| e.into_inner())
+    fn take(self) -> Vec<Vec<Candidate>> {
+        self.members
+            .into_iter()
+            .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
+            .collect()
     }
 }
 
@@ -101,10 +117,10 @@ pub(crate) fn build_graph<S: Space>(
 ) -> Graph {
     let n_items = items.len();
     let capacity = params.knn.min(present.len().saturating_sub(1)).max(1);
-    let lists: Vec<List> = (0..n_items).map(|_| List::new(capacity)).collect();
-    let tree = seed_from_trees(space, items, present, params, seed, &lists, capacity);
-    nn_descent(space, items, present, params, seed, &lists, capacity);
-    let knn: Vec<Vec<Candidate>> = lists.into_iter().map(List::take).collect();
+    let lists = Lists::new(n_items, capacity);
+    let tree = seed_from_trees(space, items, present, params, seed, &lists);
+    nn_descent(space, items, present, params, seed, &lists);
+    let knn = lists.take();
     let mut graph = prune(space, items, present, params, knn);
     graph.entries = vec![medoid(space, items, present)];
     graph.tree = tree;
@@ -122,8 +138,7 @@ fn seed_from_trees<S: Space>(
     present: &[u32],
     params: &GraphParams,
     seed: u64,
-    lists: &[List],
-    capacity: usize,
+    lists: &Lists,
 ) -> EntryTree {
     let trees = params.seed_trees.max(1);
     let mut built: Vec<EntryTree> = (0..trees)
@@ -131,7 +146,7 @@ fn seed_from_trees<S: Space>(
         .map(|t| {
             let tree = pivot_tree(space, items, present, params.leaf_size, seed, t);
             for leaf in tree.leaves() {
-                join_leaf(space, items, leaf, lists, capacity);
+                join_leaf(space, items, leaf, lists);
             }
             // Only the first tree is kept.
             if t == 0 {
@@ -218,127 +233,241 @@ fn partition(set: &mut [u32], left: &[bool]) -> usize {
     split
 }
 
-fn join_leaf<S: Space>(space: &S, items: Items<'_>, leaf: &[u32], lists: &[List], cap: usize) {
+fn join_leaf<S: Space>(space: &S, items: Items<'_>, leaf: &[u32], lists: &Lists) {
     for (k, &a) in leaf.iter().enumerate() {
         let na = items.node(a as usize);
         for &b in &leaf[k + 1..] {
             let d = space.graph_distance(na, items.node(b as usize));
-            lists[a as usize].insert(d, b, cap);
-            lists[b as usize].insert(d, a, cap);
+            lists.insert(a as usize, d, b, 0);
+            lists.insert(b as usize, d, a, 0);
         }
     }
 }
 
-/// NN-descent rounds: each item's fresh and old neighbours, forward and reverse (sampled to
-/// `knn` each), are joined pairwise (fresh with fresh, fresh with old); each pair is a
-/// candidate for both lists. Stops when a round changes fewer than 0.1% of the list slots.
+/// NN-descent rounds (Dong, Charikar and Li's local join with sampling): each item's fresh
+/// forward neighbours (the nearest `sample` of them) and a reservoir sample of as many fresh
+/// reverse neighbours are joined pairwise and with its old neighbours (the nearest `sample`
+/// forward ones and a sample of the reverse ones); each pair is a candidate for both lists.
+/// Old pairs were joined in an earlier round, so they are not joined again. With half the
+/// list sampled a round costs a quarter of a full join; the rounds it takes more are cheap,
+/// since few members are fresh by then. Stops after a round that added candidates to fewer
+/// than `STOP_PER_MILLE`‰ of the list slots: what it counts is the members each list ends the
+/// round with, so the decision is the same on any number of threads.
 fn nn_descent<S: Space>(
     space: &S,
     items: Items<'_>,
     present: &[u32],
     params: &GraphParams,
     seed: u64,
-    lists: &[List],
-    capacity: usize,
+    lists: &Lists,
 ) {
     let n_items = items.len();
-    let sample = capacity;
+    let capacity = lists.capacity;
+    let sample = capacity.div_ceil(2);
+    // Per item, in flat rows: the fresh and old forward samples, then the reverse ones.
+    let mut fresh = Rows::new(n_items, sample);
+    let mut old = Rows::new(n_items, sample);
+    let mut rev_fresh = Rows::new(n_items, sample);
+    let mut rev_old = Rows::new(n_items, sample);
+    let mut seen_fresh = vec![0u32; n_items];
+    let mut seen_old = vec![0u32; n_items];
     for round in 0..params.max_rounds {
-        // Forward samples: every fresh member (up to `sample`, nearest first) becomes old.
-        let (fresh, old): (Vec<Vec<u32>>, Vec<Vec<u32>>) = (0..n_items)
-            .into_par_iter()
-            .map(|i| {
-                let mut m = lists[i].members.lock().unwrap_or_else(|e| e.into_inner());
-                let mut fresh = Vec::new();
-                let mut old = Vec::new();
+        let stamp = round as u16 + 1;
+        // Forward samples: the nearest `sample` fresh members become old.
+        fresh
+            .par_rows_mut()
+            .zip(old.par_rows_mut())
+            .enumerate()
+            .for_each(|(i, ((fresh, n_fresh), (old, n_old)))| {
+                let mut m = lists.lock(i);
+                let (mut f, mut o) = (0, 0);
                 for c in m.iter_mut() {
-                    if c.fresh && fresh.len() < sample {
+                    if c.fresh && f < fresh.len() {
                         c.fresh = false;
-                        fresh.push(c.id);
-                    } else if !c.fresh {
-                        old.push(c.id);
+                        fresh[f] = c.id;
+                        f += 1;
+                    } else if !c.fresh && o < old.len() {
+                        old[o] = c.id;
+                        o += 1;
                     }
                 }
-                (fresh, old)
-            })
-            .unzip();
+                (*n_fresh, *n_old) = (f as u16, o as u16);
+            });
         // Reverse samples, by reservoir in id order with a generator seeded by the round.
         let mut rng = Kiss64::new(tree_seed(seed ^ 0x6e6e_6465_7363, round));
-        let mut rev_fresh: Vec<Vec<u32>> = vec![Vec::new(); n_items];
-        let mut rev_old: Vec<Vec<u32>> = vec![Vec::new(); n_items];
-        let mut seen_fresh = vec![0u32; n_items];
-        let mut seen_old = vec![0u32; n_items];
+        rev_fresh.clear();
+        rev_old.clear();
+        seen_fresh.fill(0);
+        seen_old.fill(0);
         for &i in present {
             for (forward, rev, seen) in [
                 (&fresh, &mut rev_fresh, &mut seen_fresh),
                 (&old, &mut rev_old, &mut seen_old),
             ] {
-                for &j in &forward[i as usize] {
+                for &j in forward.row(i as usize) {
                     let j = j as usize;
                     seen[j] += 1;
-                    if rev[j].len() < sample {
-                        rev[j].push(i);
-                    } else {
+                    if !rev.push(j, i) {
                         let r = rng.index(seen[j] as usize);
                         if r < sample {
-                            rev[j][r] = i;
+                            rev.set(j, r, i);
                         }
                     }
                 }
             }
         }
-        let updates = AtomicUsize::new(0);
-        present.par_iter().for_each(|&i| {
-            let i = i as usize;
-            let mut new_ids: Vec<u32> = fresh[i].iter().chain(&rev_fresh[i]).copied().collect();
-            new_ids.sort_unstable();
-            new_ids.dedup();
-            let mut old_ids: Vec<u32> = old[i].iter().chain(&rev_old[i]).copied().collect();
-            old_ids.sort_unstable();
-            old_ids.dedup();
-            let mut changed = 0;
-            for (k, &a) in new_ids.iter().enumerate() {
-                let na = items.node(a as usize);
-                for &b in new_ids[k + 1..].iter().chain(old_ids.iter()) {
-                    if a == b {
-                        continue;
-                    }
-                    let d = space.graph_distance(na, items.node(b as usize));
-                    changed += lists[a as usize].insert(d, b, capacity) as usize;
-                    changed += lists[b as usize].insert(d, a, capacity) as usize;
+        present.par_iter().for_each_init(
+            || (Vec::new(), Vec::new()),
+            |(new_ids, old_ids), &i| {
+                let i = i as usize;
+                new_ids.clear();
+                new_ids.extend_from_slice(fresh.row(i));
+                new_ids.extend_from_slice(rev_fresh.row(i));
+                new_ids.sort_unstable();
+                new_ids.dedup();
+                old_ids.clear();
+                old_ids.extend_from_slice(old.row(i));
+                old_ids.extend_from_slice(rev_old.row(i));
+                old_ids.sort_unstable();
+                old_ids.dedup();
+                old_ids.retain(|j| new_ids.binary_search(j).is_err());
+                for (k, &a) in new_ids.iter().enumerate() {
+                    let others: &[u32] = &new_ids[k + 1..];
+                    join(space, items, a, others, lists, stamp);
+                    join(space, items, a, old_ids, lists, stamp);
                 }
-            }
-            updates.fetch_add(changed, Ordering::Relaxed);
-        });
-        if updates.into_inner() * 1000 <= present.len() * capacity {
+            },
+        );
+        let added: usize = (0..n_items)
+            .into_par_iter()
+            .map(|i| lists.lock(i).iter().filter(|c| c.added == stamp).count())
+            .sum();
+        if added * 1000 <= present.len() * capacity * STOP_PER_MILLE {
             break;
         }
     }
 }
 
+/// NN-descent stops once a round adds candidates to fewer than this many per mille of the
+/// list slots.
+const STOP_PER_MILLE: usize = 1;
+
+/// Offers `a` and each of `others` to each other's lists, measuring four pairs per kernel call.
+fn join<S: Space>(space: &S, items: Items<'_>, a: u32, others: &[u32], lists: &Lists, stamp: u16) {
+    let na = items.node(a as usize);
+    let offer = |d: f32, b: u32| {
+        lists.insert(a as usize, d, b, stamp);
+        lists.insert(b as usize, d, a, stamp);
+    };
+    let mut quads = others.chunks_exact(4);
+    for quad in &mut quads {
+        let ids = [quad[0], quad[1], quad[2], quad[3]];
+        let d = space.graph_distances4(na, ids.map(|b| items.node(b as usize)));
+        for w in 0..4 {
+            offer(d[w], ids[w]);
+        }
+    }
+    for &b in quads.remainder() {
+        offer(space.graph_distance(na, items.node(b as usize)), b);
+    }
+}
+
+/// Per item, a row of at most `width` ids in one flat array, and the row's length.
+struct Rows {
+    ids: Vec<u32>,
+    lens: Vec<u16>,
+    width: usize,
+}
+
+impl Rows {
+    fn new(n_items: usize, width: usize) -> Rows {
+        Rows {
+            ids: vec![0; n_items * width],
+            lens: vec![0; n_items],
+            width,
+        }
+    }
+
+    fn row(&self, i: usize) -> &[u32] {
+        &self.ids[i * self.width..][..self.lens[i] as usize]
+    }
+
+    fn clear(&mut self) {
+        self.lens.fill(0);
+    }
+
+    /// Appends `id` to row `i`; false (and nothing changes) when the row is full.
+    fn push(&mut self, i: usize, id: u32) -> bool {
+        let len = self.lens[i] as usize;
+        if len == self.width {
+            return false;
+        }
+        self.ids[i * self.width + len] = id;
+        self.lens[i] += 1;
+        true
+    }
+
+    fn set(&mut self, i: usize, slot: usize, id: u32) {
+        self.ids[i * self.width + slot] = id;
+    }
+
+    /// Each row's whole slot space and its length, for filling in parallel.
+    fn par_rows_mut(&mut self) -> impl IndexedParallelIterator<Item = (&mut [u32], &mut u16)> {
+        self.ids
+            .par_chunks_mut(self.width)
+            .zip(self.lens.par_iter_mut())
+    }
+}
+
 /// The robust-prune rule over `candidates` (sorted by `(distance, id)`, distances to `item`):
 /// a candidate is kept unless a kept one is, by `alpha`, nearer to it than `item` is.
+/// Candidates marked `settled` were kept by an earlier prune of a list holding all the settled
+/// ones in the same order, so no settled candidate occludes another: those pairs are skipped.
 fn robust_prune<S: Space>(
     space: &S,
     items: Items<'_>,
-    candidates: &[(f32, u32)],
+    candidates: &[Prospect],
     degree: usize,
     alpha: f32,
-    kept: &mut Vec<(f32, u32)>,
+    kept: &mut Vec<Prospect>,
+    against: &mut Vec<u32>,
 ) {
     kept.clear();
-    for &(d, c) in candidates {
+    for &c in candidates {
         if kept.len() >= degree {
             break;
         }
-        let nc = items.node(c as usize);
-        let occluded = kept
+        against.clear();
+        against.extend(
+            kept.iter()
+                .filter(|p| !(p.settled && c.settled))
+                .map(|p| p.id),
+        );
+        let nc = items.node(c.id as usize);
+        let mut quads = against.chunks_exact(4);
+        let occluded = quads.any(|quad| {
+            let nodes = [quad[0], quad[1], quad[2], quad[3]].map(|p| items.node(p as usize));
+            space
+                .graph_distances4(nc, nodes)
+                .iter()
+                .any(|&d| alpha * d <= c.distance)
+        }) || quads
+            .remainder()
             .iter()
-            .any(|&(_, p)| alpha * space.graph_distance(items.node(p as usize), nc) <= d);
+            .any(|&p| alpha * space.graph_distance(nc, items.node(p as usize)) <= c.distance);
         if !occluded {
-            kept.push((d, c));
+            kept.push(c);
         }
     }
+}
+
+/// A candidate edge of a prune: its distance to the row's item, its id, and whether an
+/// earlier prune of the same row kept it.
+#[derive(Clone, Copy, Debug)]
+struct Prospect {
+    distance: f32,
+    id: u32,
+    settled: bool,
 }
 
 /// Prunes each list, adds every kept edge's reverse, and prunes the union to `degree`.
@@ -351,37 +480,75 @@ fn prune<S: Space>(
 ) -> Graph {
     let n_items = items.len();
     let degree = params.degree;
-    let forward: Vec<Vec<(f32, u32)>> = knn
+    let forward: Vec<Vec<Prospect>> = knn
         .par_iter()
-        .map(|list| {
-            let candidates: Vec<(f32, u32)> = list.iter().map(|c| (c.distance, c.id)).collect();
-            let mut kept = Vec::new();
-            robust_prune(space, items, &candidates, degree, params.alpha, &mut kept);
-            kept
-        })
+        .map_init(
+            || (Vec::new(), Vec::new()),
+            |(candidates, against), list| {
+                candidates.clear();
+                candidates.extend(list.iter().map(|c| Prospect {
+                    distance: c.distance,
+                    id: c.id,
+                    settled: false,
+                }));
+                let mut kept = Vec::new();
+                robust_prune(
+                    space,
+                    items,
+                    candidates,
+                    degree,
+                    params.alpha,
+                    &mut kept,
+                    against,
+                );
+                for p in &mut kept {
+                    p.settled = true;
+                }
+                kept
+            },
+        )
         .collect();
+    drop(knn);
     let mut reverse: Vec<Vec<(f32, u32)>> = vec![Vec::new(); n_items];
     for &i in present {
-        for &(d, j) in &forward[i as usize] {
-            reverse[j as usize].push((d, i));
+        for p in &forward[i as usize] {
+            reverse[p.id as usize].push((p.distance, i));
         }
     }
-    let rows: Vec<Vec<(f32, u32)>> = (0..n_items)
+    let rows: Vec<Vec<Prospect>> = (0..n_items)
         .into_par_iter()
-        .map(|i| {
-            let mut candidates: Vec<(f32, u32)> =
-                forward[i].iter().chain(&reverse[i]).copied().collect();
-            candidates.sort_unstable_by_key(|&(d, id)| key(d, id));
-            candidates.dedup_by_key(|c| c.1);
-            let mut kept = Vec::new();
-            robust_prune(space, items, &candidates, degree, params.alpha, &mut kept);
-            kept
-        })
+        .map_init(
+            || (Vec::new(), Vec::new()),
+            |(candidates, against), i| {
+                candidates.clear();
+                candidates.extend_from_slice(&forward[i]);
+                candidates.extend(reverse[i].iter().map(|&(distance, id)| Prospect {
+                    distance,
+                    id,
+                    settled: false,
+                }));
+                // Sorted by (distance, id, not settled): of a forward and a reverse copy of
+                // the same edge, the settled one comes first and is the one kept.
+                candidates.sort_unstable_by_key(|p| (key(p.distance, p.id), !p.settled));
+                candidates.dedup_by_key(|p| p.id);
+                let mut kept = Vec::new();
+                robust_prune(
+                    space,
+                    items,
+                    candidates,
+                    degree,
+                    params.alpha,
+                    &mut kept,
+                    against,
+                );
+                kept
+            },
+        )
         .collect();
     let mut adjacency = vec![NO_EDGE; n_items * degree];
     for (i, row) in rows.iter().enumerate() {
-        for (slot, &(_, j)) in adjacency[i * degree..].iter_mut().zip(row) {
-            *slot = j;
+        for (slot, p) in adjacency[i * degree..].iter_mut().zip(row) {
+            *slot = p.id;
         }
     }
     Graph {

@@ -95,6 +95,16 @@ impl<const MAIN: bool> Space for Dot<MAIN> {
         (self.augmented_sq(a) + self.augmented_sq(b) - 2.0 * cross).max(0.0)
     }
 
+    fn graph_distances4(&self, a: Node<'_>, items: [Node<'_>; 4]) -> [f32; 4] {
+        let cross = (self.k.dot4)(self.v(a), items.map(|n| self.v(n)));
+        let (fa, aa) = (a.f32_at(DOT_FACTOR), self.augmented_sq(a));
+        std::array::from_fn(|w| {
+            let b = items[w];
+            let cross = cross[w] + fa * b.f32_at(DOT_FACTOR);
+            (aa + self.augmented_sq(b) - 2.0 * cross).max(0.0)
+        })
+    }
+
     fn preprocess(&self, items: &mut [u8], n_items: usize) {
         let s = self.layout().node_size();
         let norms: Vec<f32> = (0..n_items)

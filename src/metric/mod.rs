@@ -176,6 +176,12 @@ pub(crate) trait Space: Sync + Send {
         self.distance(a, b)
     }
 
+    /// `graph_distance` from `a` to four items at once, each bit-identical to
+    /// `graph_distance`: the graph's build joins candidates four at a time.
+    fn graph_distances4(&self, a: Node<'_>, items: [Node<'_>; 4]) -> [f32; 4] {
+        self.distances4(a, items)
+    }
+
     /// `distance` from `query` to four items at once, each bit-identical to `distance`.
     fn distances4(&self, query: Node<'_>, items: [Node<'_>; 4]) -> [f32; 4] {
         std::array::from_fn(|w| self.distance(query, items[w]))
