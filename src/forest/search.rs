@@ -257,7 +257,9 @@ impl<'a> Forest<'a> {
                     continue;
                 }
                 let node = self.node(*at as usize);
-                if node.n_descendants() as i64 <= max_bucket as i64 {
+                // (An item record is never a split: the walk reports one reached as such.)
+                if node.n_descendants() as i64 <= max_bucket as i64 || (*at as usize) < self.n_items
+                {
                     *at = -1;
                     continue;
                 }
@@ -348,6 +350,14 @@ impl<'a> Forest<'a> {
                 passed += 1;
                 if allowed(i) {
                     candidates.push(i);
+                }
+            } else if (i as usize) < self.n_items {
+                // An item record holds neither a bucket nor a split plane (an f16 one is too
+                // short for either): other than a leaf it can only be a hole, or damage.
+                if k != 0 {
+                    return Err(Error::corrupt(format!(
+                        "item {i} is reached as a tree node of {k} descendants"
+                    )));
                 }
             } else if k <= max_bucket {
                 passed += k.max(0) as usize;
