@@ -6,7 +6,9 @@ use annoy::{Index, Metric, Query, QueryOptions, Scratch, ValueType};
 use std::path::Path;
 
 fn inputs(target: &str) -> Vec<(String, Vec<u8>)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz_regressions").join(target);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fuzz_regressions")
+        .join(target);
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -75,7 +77,9 @@ fn an_item_reached_as_a_split_is_corrupt() {
         .map(|k| index.query(Query::Vector(&query), 10, k))
         .collect();
     assert!(
-        answers.iter().any(|a| matches!(a, Err(annoy::Error::Corrupt(_)))),
+        answers
+            .iter()
+            .any(|a| matches!(a, Err(annoy::Error::Corrupt(_)))),
         "{answers:?}"
     );
 }
