@@ -466,6 +466,14 @@ fn info_reports_sizes_that_add_up() {
 
     let text = run_ok(&["info", "--index", p, "--metric", "angular", "--dim", "9"]);
     assert!(text.contains("321") && text.contains("node_size"), "{text}");
+    // Every value starts in the same column.
+    let columns: Vec<usize> = text
+        .lines()
+        .map(|l| {
+            l.find(": ").unwrap() + 2 + l[l.find(": ").unwrap() + 2..].find(|c| c != ' ').unwrap()
+        })
+        .collect();
+    assert!(columns.windows(2).all(|w| w[0] == w[1]), "{text}");
 }
 
 #[test]

@@ -74,9 +74,11 @@ pub fn run(args: &InfoArgs) -> CliResult<()> {
             .collect();
         format!("{}\n", json::object(&values))
     } else {
+        // Values line up after the longest key.
+        let width = fields.iter().map(|(k, _)| k.len() + 1).max().unwrap_or(0);
         let mut out = String::new();
         for (k, v) in &fields {
-            let _ = writeln!(out, "{:<10} {v}", format!("{k}:"));
+            let _ = writeln!(out, "{:<width$} {v}", format!("{k}:"));
         }
         out
     };
