@@ -165,24 +165,24 @@ func (idx *Index) EstimateRecall(k, searchK int, filter Filter, sample int, seed
 	return recall, qps, err
 }
 
-// Tune returns the smallest searchK whose recall@k under filter reaches target on sample
-// stored items (UnlimitedSearchK when only an unlimited search does, or none: then recall is
-// below target), with its recall. On an index with a graph the effort tuned is the beam
-// width, and the first result is that ef.
-func (idx *Index) Tune(k int, target float64, filter Filter, sample int, seed uint64) (searchK int, recall float64, err error) {
+// Tune returns the smallest search effort whose recall@k under filter reaches target on
+// sample stored items, with its recall: a searchK (UnlimitedSearchK when only an unlimited
+// search does, or none: then recall is below target) or, on an index with a graph, the beam
+// width ef (the widest tried when none does).
+func (idx *Index) Tune(k int, target float64, filter Filter, sample int, seed uint64) (effort int, recall float64, err error) {
 	if k < 0 || sample < 0 {
 		return 0, 0, errInvalid("k and sample must not be negative")
 	}
 	err = idx.read(func(h *C.annoy_index) error {
-		var sk C.int64_t
+		var e C.int64_t
 		var r C.double
 		var cerr *C.annoy_error
 		var st C.enum_annoy_status
 		withOptions(k, DefaultSearchK, filter, nil, func(copts *C.annoy_query_options) {
-			st = C.annoy_tune(h, copts, C.double(target), nil, 0, C.size_t(sample), C.uint64_t(seed), &sk, &r, nil, &cerr)
+			st = C.annoy_tune(h, copts, C.double(target), nil, 0, C.size_t(sample), C.uint64_t(seed), &e, &r, nil, &cerr)
 		})
-		searchK, recall = int(sk), float64(r)
+		effort, recall = int(e), float64(r)
 		return check(st, cerr)
 	})
-	return searchK, recall, err
+	return effort, recall, err
 }

@@ -302,3 +302,19 @@ func TestGraphErrors(t *testing.T) {
 		t.Errorf("GraphDegree after Close: %v, want ErrClosed", err)
 	}
 }
+
+// Tune on a graph tunes its beam width: at least k, reaching the target, and EstimateRecall
+// at that width measures the same recall.
+func TestTuneOnAGraphGivesItsBeamWidth(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 0))
+	data := clusteredVectors(rng, 1500, 16, 12)
+	idx := graphIndex(t, annoy.Euclidean, data, 16)
+	ef, recall, err := idx.Tune(10, 0.99, annoy.Filter{}, 100, 3)
+	if err != nil || ef < 10 || recall < 0.99 {
+		t.Fatalf("Tune: ef %d recall %f err %v", ef, recall, err)
+	}
+	again, _, err := idx.EstimateRecall(10, annoy.DefaultSearchK, annoy.Filter{}, 100, 3, annoy.WithEf(ef))
+	if err != nil || again != recall {
+		t.Fatalf("EstimateRecall at ef %d: %f (%v), Tune said %f", ef, again, err, recall)
+	}
+}
